@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * khpsim: a khugepaged collapse-policy simulator.
+ *
+ * Public API of libkhpsim.  A *program* (config + ops) is run in a *world*
+ * (mms, VMAs, page tables, folios) under one *profile* (a kernel's rules,
+ * optionally with the exact per-page sharing oracle).  Every khugepaged /
+ * collapse step yields a struct khp_record (design.md section 5).
+ *
+ * Error convention (the only one in the project): a function returning int
+ * returns 0 on success or a negative errno-like code:
+ *   -EINVAL  malformed argument (bad op field, bad config, zero-length range)
+ *   -ENOENT  unknown or dead mm
+ *   -EFAULT  address range not covered by VMAs of that mm
+ *   -EEXIST  id already in use (fork child)
+ *   -ERANGE  number outside its allowed range (address space, op size)
+ *   -ENOMEM  a world limit was hit (pages in use, VMAs)
+ *   -E2BIG   program longer than KHP_MAX_OPS
+ *   -EUCLEAN an invariant of the world is broken (a simulator bug)
+ * Functions that can fail for a reason a user must read also leave a
+ * one-line message (khp_world_error(), struct khp_run.errmsg).
+ *
+ * Addresses and lengths are in pages (virtual page numbers); PMD range k
+ * covers [k * pmd_pages, (k + 1) * pmd_pages).
+ */
+#ifndef KHPSIM_KHPSIM_H
+#define KHPSIM_KHPSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- limits ---------------------------------------------------------- */
+#define KHP_PMD_PAGES_MIN   8u
+#define KHP_PMD_PAGES_MAX   512u
+#define KHP_MAX_MMS         16u           /* mm ids are 0..KHP_MAX_MMS-1 */
+#define KHP_MAX_OPS         100000u       /* ops in one program */
+#define KHP_ADDR_LIMIT      (1ull << 32)  /* pages (16 TiB of 4 KiB pages) */
+#define KHP_MAX_OP_PAGES    (1u << 20)    /* pages one op may cover */
+#define KHP_MAX_PAGES_IN_USE (1u << 22)   /* pages allocated in one world */
+#define KHP_MAX_VMAS        4096u         /* VMAs per mm */
+#define KHP_MAP_MAX         (KHP_PMD_PAGES_MAX + 1)
+
+/* ---- profiles -------------------------------------------------------- */
+enum khp_kernel {
+	KHP_LINUX_6_1,
+	KHP_LINUX_6_12,
+	KHP_LINUX_7_3,
+	KHP_NR_KERNELS
+};
+
+struct khp_profile {
+	enum khp_kernel kernel;
+	bool exact;     /* "+exact": shared iff another live mm maps the page */
+};
+
+/* "linux-6.1", "linux-6.12", "linux-7.3", each optionally "+exact". */
+int khp_profile_parse(const char *s, struct khp_profile *out);
+/* Static string, e.g. "linux-6.12+exact". */
+const char *khp_profile_name(struct khp_profile p);
+const char *khp_kernel_name(enum khp_kernel k);
+
+/* ---- configuration (sysfs knobs and world shape) ---------------------- */
+enum khp_thp_mode { KHP_THP_NEVER, KHP_THP_MADVISE, KHP_THP_ALWAYS };
+
+struct khp_config {
+	unsigned pmd_pages;        /* HPAGE_PMD_NR: power of two, 8..512 */
+	unsigned max_ptes_none;    /* 0..pmd_pages-1 */
+	unsigned max_ptes_swap;    /* 0..pmd_pages-1 */
+	unsigned max_ptes_shared;  /* 0..pmd_pages-1 */
+	enum khp_thp_mode thp;     /* transparent_hugepage/enabled */
+	bool use_zero_page;        /* transparent_hugepage/use_zero_page (huge zero page) */
+	bool swap;                 /* a swap device exists: pageout can swap */
+	bool shrink_underused;     /* transparent_hugepage/shrink_underused (6.12+) */
+	uint32_t mthp_orders;      /* bit o: hugepages-<4K<<o>/enabled=always, 2 <= o < PMD order */
+};
+
+/* Kernel defaults for pmd_pages (none = n-1, swap = n/8, shared = n/2),
+ * except thp = madvise as the kernel selftests use. */
+void khp_config_default(struct khp_config *c, unsigned pmd_pages);
+/* 0 or -EINVAL/-ERANGE; msg (may be NULL) names the offending field. */
+int khp_config_check(const struct khp_config *c, char *msg, size_t msglen);
+unsigned khp_pmd_order(unsigned pmd_pages);
+
+/* ---- operations (design.md section 3) --------------------------------- */
+enum khp_op_type {
+	KHP_OP_MMAP,
+	KHP_OP_TOUCH,
+	KHP_OP_FORK,
+	KHP_OP_EXIT,
+	KHP_OP_DONTNEED,
+	KHP_OP_MUNMAP,
+	KHP_OP_MREMAP,
+	KHP_OP_MPROTECT,
+	KHP_OP_MADVISE,
+	KHP_OP_PIN,
+	KHP_OP_UNPIN,
+	KHP_OP_AGE,
+	KHP_OP_KHUGEPAGED,
+	KHP_OP_COLLAPSE,
+	KHP_OP_SPLIT,
+	KHP_OP_FAIL_ALLOC,
+	KHP_NR_OPS
+};
+
+enum khp_advice {
+	KHP_ADV_HUGEPAGE,
+	KHP_ADV_NOHUGEPAGE,
+	KHP_ADV_PAGEOUT,
+	KHP_ADV_COLD,
+	KHP_ADV_FREE,
+	KHP_NR_ADVICE
+};
+
+/* khp_op.flags */
+#define KHP_OPF_WRITE      0x01u  /* touch: write access; mmap/mprotect: PROT_WRITE */
+#define KHP_OPF_HUGEPAGE   0x02u  /* mmap: MADV_HUGEPAGE right after mmap */
+#define KHP_OPF_NOHUGEPAGE 0x04u  /* mmap: MADV_NOHUGEPAGE right after mmap */
+#define KHP_OPF_UFFD       0x08u  /* mmap: userfaultfd-registered (WP mode) */
+#define KHP_OPF_TO         0x10u  /* mremap: `to` is set (MREMAP_MAYMOVE|FIXED) */
+#define KHP_OPF_NEW_PAGES  0x20u  /* mremap: `new_pages` is set */
+#define KHP_OPF_RANGE      0x40u  /* age: addr/pages given (else the whole mm) */
+
+struct khp_op {
+	uint8_t type;      /* enum khp_op_type */
+	uint8_t advice;    /* enum khp_advice, for KHP_OP_MADVISE */
+	uint8_t flags;     /* KHP_OPF_* */
+	uint32_t mm;       /* acting mm */
+	uint32_t child;    /* fork: the new mm id */
+	uint64_t addr;     /* first page */
+	uint64_t pages;    /* length in pages */
+	uint64_t to;       /* mremap destination */
+	uint64_t new_pages;/* mremap new length */
+	uint32_t count;    /* fail_alloc: allocations to fail */
+};
+
+const char *khp_op_name(enum khp_op_type t);          /* "mmap", ... */
+int khp_op_parse(const char *s, enum khp_op_type *out);
+const char *khp_advice_name(enum khp_advice a);       /* "hugepage", ... */
+int khp_advice_parse(const char *s, enum khp_advice *out);
+/* Field-level check of one op against a config (not against a world). */
+int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg, size_t msglen);
+
+struct khp_program {
+	struct khp_config config;
+	struct khp_op *ops;
+	size_t nr_ops, cap;
+};
+
+void khp_program_init(struct khp_program *p, const struct khp_config *c);
+int khp_program_push(struct khp_program *p, const struct khp_op *op); /* -E2BIG, -ENOMEM */
+void khp_program_free(struct khp_program *p);
+int khp_program_copy(struct khp_program *dst, const struct khp_program *src);
+
+/* ---- results ---------------------------------------------------------- */
+/* The union of the three kernels' enum scan_result (mm/khugepaged.c). */
+enum scan_result {
+	SCAN_FAIL,
+	SCAN_SUCCEED,
+	SCAN_PMD_NULL,             /* 6.1, 6.12 */
+	SCAN_PMD_NONE,             /* 6.1, 6.12 */
+	SCAN_NO_PTE_TABLE,         /* 7.3 */
+	SCAN_PMD_MAPPED,
+	SCAN_EXCEED_NONE_PTE,
+	SCAN_EXCEED_SWAP_PTE,
+	SCAN_EXCEED_SHARED_PTE,
+	SCAN_PTE_NON_PRESENT,
+	SCAN_PTE_UFFD_WP,          /* 6.1, 6.12 */
+	SCAN_PTE_UFFD,             /* 7.3 */
+	SCAN_PTE_MAPPED_HUGEPAGE,
+	SCAN_PAGE_RO,              /* 6.1, 6.12 */
+	SCAN_LACK_REFERENCED_PAGE,
+	SCAN_PAGE_NULL,
+	SCAN_SCAN_ABORT,
+	SCAN_PAGE_COUNT,
+	SCAN_PAGE_LRU,
+	SCAN_PAGE_LOCK,
+	SCAN_PAGE_ANON,
+	SCAN_PAGE_LAZYFREE,        /* 7.3 */
+	SCAN_PAGE_COMPOUND,
+	SCAN_ANY_PROCESS,
+	SCAN_VMA_NULL,
+	SCAN_VMA_CHECK,
+	SCAN_ADDRESS_RANGE,
+	SCAN_DEL_PAGE_LRU,
+	SCAN_ALLOC_HUGE_PAGE_FAIL,
+	SCAN_CGROUP_CHARGE_FAIL,
+	SCAN_TRUNCATED,
+	SCAN_PAGE_HAS_PRIVATE,
+	SCAN_STORE_FAILED,
+	SCAN_COPY_MC,              /* 6.12, 7.3 */
+	SCAN_PAGE_FILLED,          /* 6.12, 7.3 */
+	SCAN_PAGE_DIRTY_OR_WRITEBACK, /* 7.3 */
+	KHP_NOT_VISITED,           /* khugepaged would not visit this range */
+	KHP_NR_RESULTS
+};
+
+const char *khp_result_name(enum scan_result r);     /* "SCAN_SUCCEED", "not_visited" */
+int khp_result_parse(const char *s, enum scan_result *out);
+bool khp_result_exists(enum khp_kernel k, enum scan_result r);
+/* The tracepoint's status string in kernel k ("succeeded", "exceed_shared_pte"). */
+const char *khp_result_trace(enum scan_result r);
+
+enum khp_verdict {
+	KHP_VERDICT_NONE,          /* not a khugepaged scan (collapse, not visited) */
+	KHP_VERDICT_AGREE,
+	KHP_VERDICT_FALSE_NEGATIVE,
+	KHP_VERDICT_FALSE_POSITIVE,
+	KHP_NR_VERDICTS
+};
+const char *khp_verdict_name(enum khp_verdict v);    /* "none", "agree", ... */
+int khp_verdict_parse(const char *s, enum khp_verdict *out);
+
+const char *khp_errno_name(int err);                 /* 0 -> "0", EINVAL -> "EINVAL" */
+int khp_errno_parse(const char *s, int *out);
+
+/* What one khugepaged / collapse step recorded (design.md section 5). */
+struct khp_record {
+	uint32_t step;             /* index into the program */
+	uint8_t op;                /* KHP_OP_KHUGEPAGED or KHP_OP_COLLAPSE */
+	enum scan_result result;
+	int err;                   /* collapse: errno MADV_COLLAPSE returns (0 on success) */
+	bool collapsed;            /* a huge page (PMD or mTHP) was installed */
+	unsigned nr_collapsed;     /* huge pages installed by this step */
+	unsigned none_or_zero, unmapped, referenced, shared;
+	bool writable;             /* 6.1 / 6.12 tracepoint field */
+	unsigned shared_exact, shared_profile;
+	enum khp_verdict verdict;
+	long alloc_pages, freed_pages, fill_pages, dup_pages, waste_pages;
+	long fn_waste_pages;       /* dup_pages of a false_negative collapse, else 0 */
+};
+
+struct khp_totals {
+	long pages_in_use;         /* allocated small pages (THP = pmd_pages) */
+	unsigned nr_mms;           /* mm ids ever created */
+	unsigned pmd_thps[KHP_MAX_MMS]; /* PMD-mapped THPs per mm */
+	unsigned long large_folios, large_folio_pages;
+	unsigned long meta_per_page_bytes;  /* 4-byte _mapcount per page of large folios */
+	unsigned long meta_per_folio_bytes; /* MM-ID slots: 16 bytes per large folio */
+	long swap_slots_in_use;
+};
+
+/* ---- the world -------------------------------------------------------- */
+struct khp_world;
+
+int khp_world_new(const struct khp_config *c, struct khp_profile p, struct khp_world **out);
+void khp_world_free(struct khp_world *w);
+/* Back to the initial state (mm 0 alive and empty) without freeing memory. */
+void khp_world_reset(struct khp_world *w);
+/* Check the invariants after every op; a broken one aborts naming it. */
+void khp_world_set_check(struct khp_world *w, bool on);
+/*
+ * Apply one op.  For khugepaged/collapse ops *rec (if not NULL) is filled.
+ * Returns 0, or a negative error: the op is one the kernel would refuse
+ * (khp_world_error() says why); the world is unchanged in that case.
+ */
+int khp_world_apply(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
+const char *khp_world_error(const struct khp_world *w);
+/* 0, or -EUCLEAN with the first broken invariant in msg. */
+int khp_world_check(const struct khp_world *w, char *msg, size_t msglen);
+void khp_world_totals(const struct khp_world *w, struct khp_totals *t);
+const struct khp_config *khp_world_config(const struct khp_world *w);
+
+/*
+ * PMD map of the range containing addr in mm: one char per PTE, NUL-ended.
+ *   '.' none  '0' zero page  'e'/'E' exclusive page (read-only/writable)
+ *   's'/'S' page mapped by another mm too (read-only/writable)
+ *   'w' swap entry  'H' PMD-mapped THP (whole range)  '_' no page table
+ *   ' ' outside any VMA
+ * buf must hold pmd_pages + 1 bytes.
+ */
+int khp_world_pmd_map(const struct khp_world *w, unsigned mm, uint64_t addr, char *buf, size_t n);
+extern const char khp_pmd_map_legend[];
+
+/* Inspection, mainly for tests. */
+enum khp_pte_kind { KHP_PTE_NONE, KHP_PTE_ZERO, KHP_PTE_PRESENT, KHP_PTE_SWAP, KHP_PTE_PMD, KHP_PTE_NO_TABLE };
+struct khp_pte_info {
+	enum khp_pte_kind kind;
+	bool write, young, dirty, uffd_wp;
+	uint32_t folio;            /* folio id (PRESENT/PMD) or swap slot (SWAP) */
+	unsigned subpage;
+	unsigned order;
+};
+int khp_world_pte(const struct khp_world *w, unsigned mm, uint64_t addr, struct khp_pte_info *out);
+
+struct khp_folio_info {
+	unsigned order;
+	int refcount;
+	int entire_mapcount;       /* PMD mappings */
+	int large_mapcount;        /* all PTE + PMD mappings (folio_mapcount) */
+	int nr_pages_mapped;       /* subpages with their own PTE mapping */
+	unsigned mm_id[2];         /* MM-ID slots (0 = free) */
+	int mm_id_mapcount[2];     /* natural counts (0 when free) */
+	bool maybe_shared;         /* the MM-ID "maybe mapped shared" bit */
+	bool swapcache, deferred_split, partially_mapped, lazyfree, referenced, young, pinned;
+};
+int khp_world_folio(const struct khp_world *w, uint32_t folio, struct khp_folio_info *out);
+/* page_mapcount(subpage) as 6.1 computes it: PTEs of this subpage + PMD mappings. */
+int khp_world_page_mapcount(const struct khp_world *w, uint32_t folio, unsigned subpage);
+/* The shared predicate of kernel k for a PTE of mm mapping (folio, subpage). */
+bool khp_world_page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
+			   unsigned mm, uint32_t folio, unsigned subpage);
+unsigned khp_world_mm_id(const struct khp_world *w, unsigned mm);
+bool khp_world_mm_alive(const struct khp_world *w, unsigned mm);
+
+/* ---- running programs ------------------------------------------------- */
+struct khp_run_opts {
+	bool check;                /* invariant checker after every op */
+	bool maps;                 /* record the PMD map before each step */
+};
+
+struct khp_run {
+	struct khp_profile profile;
+	struct khp_record *recs;   /* one per khugepaged / collapse op */
+	char (*maps)[KHP_MAP_MAX]; /* if opts.maps: maps[i] belongs to recs[i] */
+	size_t nr_recs;
+	struct khp_totals totals;
+	int err;                   /* 0, or the first op's error */
+	size_t err_step;
+	char errmsg[192];
+};
+
+/* Run p under prof in a fresh world.  Returns run->err. */
+int khp_run_program(const struct khp_program *p, struct khp_profile prof,
+		    const struct khp_run_opts *opts, struct khp_run *run);
+/* Same, reusing w (reset first); no allocation for the world. */
+int khp_run_in(struct khp_world *w, const struct khp_program *p,
+	       const struct khp_run_opts *opts, struct khp_run *run);
+void khp_run_free(struct khp_run *run);
+/* The record of program step `step`, or NULL. */
+const struct khp_record *khp_run_record(const struct khp_run *run, size_t step);
+
+/* Largest fn_waste_pages over a run's records. */
+long khp_run_max_fn_waste(const struct khp_run *run);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KHPSIM_KHPSIM_H */
