@@ -20,5 +20,7 @@ int cmd_bench(int argc, char **argv);     /* cli_bench.c    */
 int cmd_explore(int argc, char **argv);   /* cli_explore.c  */
 int cmd_minimize(int argc, char **argv);  /* cli_minimize.c */
 int cmd_emit_c(int argc, char **argv);    /* cli_emit.c     */
+/* Compare guest output of emitted reproducers with the model's prediction. */
+int cmd_oracle(int argc, char **argv);    /* cli_emit.c     */
 
 #endif
