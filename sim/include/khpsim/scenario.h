@@ -27,6 +27,9 @@ extern "C" {
 #define KHP_SCENARIO_FORMAT     1
 #define KHP_SCENARIO_MAX_BYTES  (16u << 20)  /* larger files are refused unread */
 #define KHP_SCENARIO_MAX_EXPECT (1u << 20)   /* expectations in one scenario */
+/* JSON values (objects, arrays, scalars) in one file: bounds the parse tree
+ * (about 100 bytes per value) before cJSON allocates it. */
+#define KHP_SCENARIO_MAX_VALUES 1500000u
 
 /* Which struct khp_expect fields are set (and compared). */
 enum khp_expect_field {
