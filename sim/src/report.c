@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reports of runs (text and JSON), see khpsim/report.h.
+ *
+ * The text table has one row per record field and one column per profile,
+ * so that the kernels' decisions on the same step read side by side.  The
+ * PMD map is the one the runner recorded before the step (struct
+ * khp_run.maps), printed 64 PTEs per line.  JSON output is hand-written
+ * with a fixed key order so that it is byte-stable and jq-friendly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "khpsim/report.h"
+
+#define CELL 40
+#define MAP_LINE 64
+
+static const char *const thp_mode_names[] = { "never", "madvise", "always" };
+
+static const char *thp_name(enum khp_thp_mode m)
+{
+	return (unsigned)m < 3 ? thp_mode_names[m] : "?";
+}
+
+static void orders_str(uint32_t orders, char *buf, size_t n)
+{
+	size_t len = 0;
+	unsigned o;
+
+	buf[0] = 0;
+	for (o = 0; o < 32 && len < n; o++)
+		if (orders & (1u << o))
+			len += (size_t)snprintf(buf + len, n - len, "%s%u", len ? "," : "", o);
+	if (!buf[0])
+		snprintf(buf, n, "none");
+}
+
+void khp_report_config_line(FILE *f, const struct khp_config *c)
+{
+	char orders[128];
+
+	orders_str(c->mthp_orders, orders, sizeof(orders));
+	fprintf(f, "pmd_pages=%u max_ptes_none=%u max_ptes_swap=%u max_ptes_shared=%u "
+		"thp=%s use_zero_page=%d swap=%d shrink_underused=%d mthp_orders=%s",
+		c->pmd_pages, c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
+		thp_name(c->thp), c->use_zero_page, c->swap, c->shrink_underused, orders);
+}
+
+/* ---- the text table ----------------------------------------------------- */
+
+struct table {
+	size_t nr_cols;              /* data columns */
+	size_t nr_rows;
+	const char *labels[32];
+	char cells[32][KHP_SCENARIO_MAX_PROFILES][CELL];
+	char heads[KHP_SCENARIO_MAX_PROFILES][CELL];
+};
+
+static char *cell(struct table *t, size_t row, size_t col)
+{
+	return t->cells[row][col];
+}
+
+static size_t add_row(struct table *t, const char *label)
+{
+	size_t r = t->nr_rows++;
+	size_t c;
+
+	t->labels[r] = label;
+	for (c = 0; c < t->nr_cols; c++)
+		t->cells[r][c][0] = 0;
+	return r;
+}
+
+static void print_table(FILE *f, const struct table *t)
+{
+	size_t w[KHP_SCENARIO_MAX_PROFILES], lw = 0, r, c;
+
+	for (r = 0; r < t->nr_rows; r++)
+		if (strlen(t->labels[r]) > lw)
+			lw = strlen(t->labels[r]);
+	for (c = 0; c < t->nr_cols; c++) {
+		w[c] = strlen(t->heads[c]);
+		for (r = 0; r < t->nr_rows; r++)
+			if (strlen(t->cells[r][c]) > w[c])
+				w[c] = strlen(t->cells[r][c]);
+	}
+	fprintf(f, "  %-*s", (int)lw, "");
+	for (c = 0; c < t->nr_cols; c++)
+		fprintf(f, "  %-*s", (int)w[c], t->heads[c]);
+	fputc('\n', f);
+	for (r = 0; r < t->nr_rows; r++) {
+		fprintf(f, "  %-*s", (int)lw, t->labels[r]);
+		for (c = 0; c < t->nr_cols; c++) {
+			if (c + 1 == t->nr_cols)
+				fprintf(f, "  %s", t->cells[r][c]);
+			else
+				fprintf(f, "  %-*s", (int)w[c], t->cells[r][c]);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void describe_op(FILE *f, const struct khp_op *op, unsigned pmd_pages)
+{
+	if (op->type == KHP_OP_KHUGEPAGED)
+		fprintf(f, "khugepaged mm %u addr %llu (PMD range %llu)", op->mm,
+			(unsigned long long)op->addr,
+			(unsigned long long)(op->addr / pmd_pages));
+	else
+		fprintf(f, "collapse mm %u addr %llu pages %llu", op->mm,
+			(unsigned long long)op->addr, (unsigned long long)op->pages);
+}
+
+static void fill_record_rows(struct table *t, size_t col, const struct khp_record *r,
+			     bool is_collapse)
+{
+	size_t row = 0;
+
+#define ROW(...) snprintf(cell(t, row++, col), CELL, __VA_ARGS__)
+	if (!r) {
+		ROW("(no record)");
+		while (row < t->nr_rows)
+			ROW("-");
+		return;
+	}
+	ROW("%s", khp_result_name(r->result));
+	if (is_collapse)
+		ROW("%s", khp_errno_name(r->err));
+	ROW("%s", r->collapsed ? "yes" : "no");
+	ROW("%u", r->nr_collapsed);
+	ROW("%u", r->none_or_zero);
+	ROW("%u", r->unmapped);
+	ROW("%u", r->referenced);
+	ROW("%s", r->writable ? "yes" : "no");
+	ROW("%u", r->shared);
+	ROW("%u", r->shared_exact);
+	ROW("%u", r->shared_profile);
+	ROW("%s", khp_verdict_name(r->verdict));
+	ROW("%ld", r->alloc_pages);
+	ROW("%ld", r->freed_pages);
+	ROW("%ld", r->fill_pages);
+	ROW("%ld", r->dup_pages);
+	ROW("%ld", r->waste_pages);
+	ROW("%ld", r->fn_waste_pages);
+#undef ROW
+}
+
+void khp_report_step_table(FILE *f, const struct khp_program *p, const struct khp_run *runs,
+			   size_t nr_runs, size_t step)
+{
+	static const char *const rows[] = {
+		"result", "errno", "collapsed", "nr_collapsed", "none_or_zero", "unmapped",
+		"referenced", "writable", "shared", "shared_exact", "shared_profile",
+		"verdict", "alloc_pages", "freed_pages", "fill_pages", "dup_pages",
+		"waste_pages", "fn_waste_pages",
+	};
+	bool is_collapse = p->ops[step].type == KHP_OP_COLLAPSE;
+	struct table *t;
+	size_t c, i;
+
+	if (nr_runs > KHP_SCENARIO_MAX_PROFILES)
+		nr_runs = KHP_SCENARIO_MAX_PROFILES;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->nr_cols = nr_runs;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (i != 1 || is_collapse)
+			add_row(t, rows[i]);
+	for (c = 0; c < nr_runs; c++) {
+		snprintf(t->heads[c], CELL, "%s", khp_profile_name(runs[c].profile));
+		fill_record_rows(t, c, khp_run_record(&runs[c], step), is_collapse);
+	}
+	print_table(f, t);
+	free(t);
+}
+
+static const char *run_map(const struct khp_run *run, size_t step)
+{
+	const struct khp_record *r = khp_run_record(run, step);
+
+	if (!r || !run->maps)
+		return NULL;
+	return run->maps[r - run->recs];
+}
+
+static void print_map(FILE *f, const char *label, const char *map)
+{
+	size_t len = strlen(map), off;
+
+	for (off = 0; off < len || off == 0; off += MAP_LINE) {
+		size_t n = len - off < MAP_LINE ? len - off : MAP_LINE;
+
+		fprintf(f, "  %-12s %3zu |%.*s|\n", off ? "" : label, off, (int)n, map + off);
+		if (!len)
+			break;
+	}
+}
+
+static void report_maps(FILE *f, const struct khp_run *runs, size_t nr_runs, size_t step,
+			bool *legend_done)
+{
+	const char *first = NULL;
+	bool same = true;
+	size_t c;
+
+	for (c = 0; c < nr_runs; c++) {
+		const char *m = run_map(&runs[c], step);
+
+		if (!m)
+			continue;
+		if (!first)
+			first = m;
+		else if (strcmp(first, m))
+			same = false;
+	}
+	if (!first)
+		return;
+	if (legend_done && !*legend_done) {
+		fprintf(f, "  legend: %s\n", khp_pmd_map_legend);
+		*legend_done = true;
+	}
+	if (same) {
+		print_map(f, "map before", first);
+		return;
+	}
+	for (c = 0; c < nr_runs; c++) {
+		const char *m = run_map(&runs[c], step);
+
+		if (m)
+			print_map(f, khp_profile_name(runs[c].profile), m);
+	}
+}
+
+void khp_report_steps(FILE *f, const struct khp_program *p, const struct khp_run *runs,
+		      size_t nr_runs, bool *legend_done)
+{
+	size_t step;
+
+	for (step = 0; step < p->nr_ops; step++) {
+		const struct khp_op *op = &p->ops[step];
+
+		if (op->type != KHP_OP_KHUGEPAGED && op->type != KHP_OP_COLLAPSE)
+			continue;
+		fprintf(f, "\nstep %zu: ", step);
+		describe_op(f, op, p->config.pmd_pages);
+		fputc('\n', f);
+		report_maps(f, runs, nr_runs, step, legend_done);
+		khp_report_step_table(f, p, runs, nr_runs, step);
+	}
+}
+
+void khp_report_totals(FILE *f, const struct khp_run *runs, size_t nr_runs)
+{
+	struct table *t;
+	size_t c;
+
+	if (nr_runs > KHP_SCENARIO_MAX_PROFILES)
+		nr_runs = KHP_SCENARIO_MAX_PROFILES;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->nr_cols = nr_runs;
+	add_row(t, "pages_in_use");
+	add_row(t, "pmd_thps");
+	add_row(t, "swap_slots");
+	add_row(t, "large_folios");
+	add_row(t, "meta per-page");
+	add_row(t, "meta per-folio");
+	for (c = 0; c < nr_runs; c++) {
+		const struct khp_totals *tt = &runs[c].totals;
+		char *s = cell(t, 1, c);
+		size_t len = 0;
+		unsigned mm;
+
+		snprintf(t->heads[c], CELL, "%s", khp_profile_name(runs[c].profile));
+		snprintf(cell(t, 0, c), CELL, "%ld", tt->pages_in_use);
+		for (mm = 0; mm < tt->nr_mms && mm < KHP_MAX_MMS && len < CELL; mm++)
+			len += (size_t)snprintf(s + len, CELL - len, "%smm%u=%u", mm ? " " : "",
+						mm, tt->pmd_thps[mm]);
+		if (!tt->nr_mms)
+			snprintf(s, CELL, "-");
+		snprintf(cell(t, 2, c), CELL, "%ld", tt->swap_slots_in_use);
+		snprintf(cell(t, 3, c), CELL, "%lu (%lu pages)", tt->large_folios,
+			 tt->large_folio_pages);
+		snprintf(cell(t, 4, c), CELL, "%lu B", tt->meta_per_page_bytes);
+		snprintf(cell(t, 5, c), CELL, "%lu B", tt->meta_per_folio_bytes);
+	}
+	fputs("\ntotals after the program:\n", f);
+	print_table(f, t);
+	fputs("  (metadata: per-page 4-byte mapcounts vs per-folio MM-ID tracking of the large folios in use)\n",
+	      f);
+	free(t);
+}
+
+size_t khp_report_errors(FILE *f, const struct khp_program *p, const struct khp_run *runs,
+			 size_t nr_runs)
+{
+	size_t c, bad = 0;
+
+	for (c = 0; c < nr_runs; c++) {
+		const struct khp_run *r = &runs[c];
+		const char *opn = "?";
+
+		if (!r->err)
+			continue;
+		bad++;
+		if (r->err_step < p->nr_ops)
+			opn = khp_op_name((enum khp_op_type)p->ops[r->err_step].type);
+		fprintf(f, "%s: program error at step %zu (%s): %s (%s)\n",
+			khp_profile_name(r->profile), r->err_step, opn,
+			r->errmsg[0] ? r->errmsg : "op refused", khp_errno_name(-r->err));
+	}
+	return bad;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+void khp_report_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void khp_report_record_json(FILE *f, const struct khp_record *r)
+{
+	fprintf(f, "{\"step\": %u, \"op\": ", r->step);
+	khp_report_json_string(f, khp_op_name((enum khp_op_type)r->op));
+	fputs(", \"result\": ", f);
+	khp_report_json_string(f, khp_result_name(r->result));
+	fputs(", \"errno\": ", f);
+	if (r->err)
+		khp_report_json_string(f, khp_errno_name(r->err));
+	else
+		fputs("0", f);
+	fprintf(f, ", \"collapsed\": %s, \"nr_collapsed\": %u, \"none_or_zero\": %u, "
+		"\"unmapped\": %u, \"referenced\": %u, \"writable\": %s, \"shared\": %u, "
+		"\"shared_exact\": %u, \"shared_profile\": %u, \"verdict\": ",
+		r->collapsed ? "true" : "false", r->nr_collapsed, r->none_or_zero,
+		r->unmapped, r->referenced, r->writable ? "true" : "false", r->shared,
+		r->shared_exact, r->shared_profile);
+	khp_report_json_string(f, khp_verdict_name(r->verdict));
+	fprintf(f, ", \"alloc_pages\": %ld, \"freed_pages\": %ld, \"fill_pages\": %ld, "
+		"\"dup_pages\": %ld, \"waste_pages\": %ld, \"fn_waste_pages\": %ld}",
+		r->alloc_pages, r->freed_pages, r->fill_pages, r->dup_pages, r->waste_pages,
+		r->fn_waste_pages);
+}
+
+void khp_report_config_json(FILE *f, const struct khp_config *c)
+{
+	bool first = true;
+	unsigned o;
+
+	fprintf(f, "{\"pmd_pages\": %u, \"max_ptes_none\": %u, \"max_ptes_swap\": %u, "
+		"\"max_ptes_shared\": %u, \"thp\": \"%s\", \"use_zero_page\": %s, "
+		"\"swap\": %s, \"shrink_underused\": %s, \"mthp_orders\": [",
+		c->pmd_pages, c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
+		thp_name(c->thp), c->use_zero_page ? "true" : "false",
+		c->swap ? "true" : "false", c->shrink_underused ? "true" : "false");
+	for (o = 0; o < 32; o++)
+		if (c->mthp_orders & (1u << o)) {
+			fprintf(f, first ? "%u" : ", %u", o);
+			first = false;
+		}
+	fputs("]}", f);
+}
+
+static void totals_json(FILE *f, const struct khp_totals *t)
+{
+	unsigned mm;
+
+	fprintf(f, "{\"pages_in_use\": %ld, \"nr_mms\": %u, \"pmd_thps\": [",
+		t->pages_in_use, t->nr_mms);
+	for (mm = 0; mm < t->nr_mms && mm < KHP_MAX_MMS; mm++)
+		fprintf(f, mm ? ", %u" : "%u", t->pmd_thps[mm]);
+	fprintf(f, "], \"large_folios\": %lu, \"large_folio_pages\": %lu, "
+		"\"meta_per_page_bytes\": %lu, \"meta_per_folio_bytes\": %lu, "
+		"\"swap_slots_in_use\": %ld}",
+		t->large_folios, t->large_folio_pages, t->meta_per_page_bytes,
+		t->meta_per_folio_bytes, t->swap_slots_in_use);
+}
+
+void khp_report_run_json(FILE *f, const struct khp_run *run, int indent)
+{
+	size_t i;
+
+	fprintf(f, "%*s{\"profile\": ", indent, "");
+	khp_report_json_string(f, khp_profile_name(run->profile));
+	fputs(", \"error\": ", f);
+	if (run->err) {
+		fprintf(f, "{\"step\": %zu, \"errno\": ", run->err_step);
+		khp_report_json_string(f, khp_errno_name(-run->err));
+		fputs(", \"message\": ", f);
+		khp_report_json_string(f, run->errmsg);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\n", f);
+	fprintf(f, "%*s \"records\": [", indent, "");
+	for (i = 0; i < run->nr_recs; i++) {
+		fprintf(f, "%s\n%*s  ", i ? "," : "", indent, "");
+		khp_report_record_json(f, &run->recs[i]);
+	}
+	if (run->nr_recs)
+		fprintf(f, "\n%*s ", indent, "");
+	fputs("],\n", f);
+	if (run->maps) {
+		/* maps[i]: the PMD map before records[i] */
+		fprintf(f, "%*s \"maps\": [", indent, "");
+		for (i = 0; i < run->nr_recs; i++) {
+			fprintf(f, "%s\n%*s  ", i ? "," : "", indent, "");
+			khp_report_json_string(f, run->maps[i]);
+		}
+		if (run->nr_recs)
+			fprintf(f, "\n%*s ", indent, "");
+		fputs("],\n", f);
+	}
+	fprintf(f, "%*s \"totals\": ", indent, "");
+	totals_json(f, &run->totals);
+	fputc('}', f);
+}
