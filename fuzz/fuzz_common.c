@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The runner shared by the fuzz targets (see fuzz_common.h).  State lives
+ * in one struct fuzz_ctx per process (libFuzzer/AFL++ call the entry point
+ * repeatedly); the worlds are reused across inputs, which keeps an exec
+ * free of world allocation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz.h"
+#include "fuzz_common.h"
+#include "khpsim/minimize.h"
+
+#define FEEDBACK_BUCKETS 64u
+#define FEEDBACK_PROFILES 4u
+
+/*
+ * libFuzzer extra counters: every (metric, profile, value/8) bucket that is
+ * hit becomes a feature, so inputs with a new, higher waste enter the corpus.
+ */
+__attribute__((section("__libfuzzer_extra_counters"), used))
+static uint8_t extra_counters[FUZZ_NR_METRICS * FEEDBACK_PROFILES * FEEDBACK_BUCKETS];
+
+/*
+ * AFL++ has no extra counters: a branch ladder turns the bucket into edges.
+ * Each rung is its own basic block (the volatile asm with a distinct
+ * immediate keeps the compiler from merging or if-converting them), and the
+ * ladder is inlined once per (metric, profile), so the edges are distinct.
+ */
+#define RUNG(b, k) do { if ((b) > (k)) __asm__ __volatile__("" : : "i"(k)); } while (0)
+#define RUNG8(b, k) RUNG(b, k); RUNG(b, k + 1); RUNG(b, k + 2); RUNG(b, k + 3); \
+		    RUNG(b, k + 4); RUNG(b, k + 5); RUNG(b, k + 6); RUNG(b, k + 7)
+
+static inline __attribute__((always_inline)) void ladder(unsigned b)
+{
+	RUNG8(b, 0); RUNG8(b, 8); RUNG8(b, 16); RUNG8(b, 24);
+	RUNG8(b, 32); RUNG8(b, 40); RUNG8(b, 48); RUNG8(b, 56);
+}
+
+#define SITE(n) case n: ladder(b); break
+
+void fuzz_feedback(unsigned m, size_t p, long v)
+{
+	unsigned b;
+
+	if (v <= 0 || m >= FUZZ_NR_METRICS || p >= FEEDBACK_PROFILES)
+		return;
+	b = (unsigned)((v + 7) / 8);
+	if (b >= FEEDBACK_BUCKETS)
+		b = FEEDBACK_BUCKETS - 1;
+	extra_counters[(m * FEEDBACK_PROFILES + p) * FEEDBACK_BUCKETS + b] = 1;
+	switch (m * FEEDBACK_PROFILES + p) {
+	SITE(0); SITE(1); SITE(2); SITE(3); SITE(4); SITE(5); SITE(6); SITE(7);
+	SITE(8); SITE(9); SITE(10); SITE(11); SITE(12); SITE(13); SITE(14); SITE(15);
+	default: break;
+	}
+}
+
+static bool env_flag(const char *name)
+{
+	const char *s = getenv(name);
+
+	return s && *s && strcmp(s, "0");
+}
+
+static void parse_profiles(struct fuzz_ctx *c)
+{
+	const char *s = getenv("KHP_PROFILES");
+	char buf[256], *save = NULL, *tok;
+
+	if (!s || !*s)
+		s = "linux-6.1,linux-6.12,linux-7.3";
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		FUZZ_ASSERT_MSG(c->nr_profs < FUZZ_MAX_PROFILES, "KHP_PROFILES: too many profiles");
+		if (khp_profile_parse(tok, &c->profs[c->nr_profs])) {
+			fprintf(stderr, "KHP_PROFILES: unknown profile '%s'\n", tok);
+			exit(2);
+		}
+		c->nr_profs++;
+	}
+}
+
+static void print_stats(struct fuzz_ctx *c)
+{
+	fprintf(stderr, "khpsim-fuzz: %lu execs, %lu ops, %lu runs with a rejected op (%.3f%%)\n",
+		c->execs, c->ops, c->rejected_runs,
+		c->execs ? 100.0 * c->rejected_runs / (c->execs * c->nr_profs) : 0.0);
+}
+
+static struct fuzz_ctx *the_ctx;
+
+static void at_exit(void)
+{
+	if (the_ctx && the_ctx->stats)
+		print_stats(the_ctx);
+}
+
+struct fuzz_ctx *fuzz_ctx(bool check)
+{
+	char msg[256] = "";
+	struct fuzz_ctx *c = the_ctx;
+	const char *th;
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	FUZZ_ASSERT(c);
+	khp_decode_opts_default(&c->dopts);
+	if (khp_decode_opts_from_env(&c->dopts, msg, sizeof(msg))) {
+		fprintf(stderr, "khpsim-fuzz: %s\n", msg);
+		exit(2);
+	}
+	parse_profiles(c);
+	c->check = check;
+	c->strict = env_flag("KHP_STRICT");
+	c->quiet = env_flag("KHP_FUZZ_QUIET");
+	c->stats = env_flag("KHP_FUZZ_STATS");
+	c->findings_dir = getenv("KHP_FINDINGS_DIR");
+	if (!c->findings_dir || !*c->findings_dir)
+		c->findings_dir = ".";
+	mkdir(c->findings_dir, 0777);
+	th = getenv("KHP_FN_THRESHOLD");
+	c->threshold = th && *th ? strtol(th, NULL, 0) : 1;
+	if (c->threshold < 1)
+		c->threshold = 1;
+	khp_program_init(&c->prog, &c->dopts.config);
+	the_ctx = c;
+	atexit(at_exit);
+	return c;
+}
+
+/* (Re)create the worlds when the config changes (explore-config variant). */
+static void ensure_worlds(struct fuzz_ctx *c, const struct khp_config *conf)
+{
+	if (c->w[0] && !memcmp(&c->wconf, conf, sizeof(*conf)))
+		return;
+	for (size_t i = 0; i < c->nr_profs; i++) {
+		if (c->w[i])
+			khp_world_free(c->w[i]);
+		c->w[i] = NULL;
+		FUZZ_ASSERT_MSG(!khp_world_new(conf, c->profs[i], &c->w[i]), "khp_world_new");
+		khp_world_set_check(c->w[i], c->check);
+	}
+	c->wconf = *conf;
+}
+
+void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size)
+{
+	struct khp_run_opts opts = { .check = c->check };
+
+	for (size_t i = 0; i < c->nr_profs; i++)
+		khp_run_free(&c->runs[i]);
+	memset(c->runs, 0, sizeof(c->runs));
+	khp_program_free(&c->prog);
+	FUZZ_ASSERT_MSG(!khp_decode(data, size, &c->dopts, &c->prog), "khp_decode");
+	ensure_worlds(c, &c->prog.config);
+	c->execs++;
+	c->ops += c->prog.nr_ops;
+	for (size_t i = 0; i < c->nr_profs; i++) {
+		struct khp_run *r = &c->runs[i];
+
+		khp_run_in(c->w[i], &c->prog, &opts, r);
+		if (r->err) {
+			c->rejected_runs++;
+			if (c->strict) {
+				fprintf(stderr, "khpsim-fuzz: %s rejected step %zu: %s\n",
+					khp_profile_name(c->profs[i]), r->err_step, r->errmsg);
+				abort();
+			}
+		}
+		FUZZ_ASSERT_MSG(r->err != -EUCLEAN, r->errmsg);
+	}
+}
+
+int fuzz_write_finding(struct fuzz_ctx *c, const char *prefix, const char *desc,
+		       char *path, size_t pathlen)
+{
+	return khp_finding_write(c->findings_dir, prefix, desc, &c->prog, c->profs,
+				 c->nr_profs, path, pathlen);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Property: the simulator is internally consistent.  Every decoded program
+ * runs under every profile with the invariant checker after each op (folio
+ * counters vs. page tables, refcounts, MM-ID slots, swap slots; check.c),
+ * and every khugepaged/collapse record obeys the definitions of design.md
+ * section 5 (waste = alloc - freed, fn_waste = dup of a false-negative
+ * collapse, verdicts consistent with shared_exact and max_ptes_shared).
+ * Any inconsistency is a simulator bug and aborts.
+ */
+#include "fuzz.h"
+#include "fuzz_common.h"
+
+static void check_record(const struct fuzz_ctx *c, const struct khp_record *r)
+{
+	unsigned max_shared = c->prog.config.max_ptes_shared;
+	unsigned pmd = c->prog.config.pmd_pages;
+
+	FUZZ_ASSERT(r->waste_pages == r->alloc_pages - r->freed_pages);
+	FUZZ_ASSERT(r->shared_exact <= pmd && r->shared_profile <= pmd);
+	FUZZ_ASSERT(r->none_or_zero <= pmd && r->unmapped <= pmd);
+	FUZZ_ASSERT(r->fn_waste_pages ==
+		    (r->verdict == KHP_VERDICT_FALSE_NEGATIVE && r->collapsed ? r->dup_pages : 0));
+	FUZZ_ASSERT(r->collapsed || (r->alloc_pages == 0 && r->dup_pages == 0));
+	FUZZ_ASSERT(r->dup_pages >= 0 && r->fill_pages >= 0);
+	if (r->op == KHP_OP_COLLAPSE || r->result == KHP_NOT_VISITED)
+		FUZZ_ASSERT(r->verdict == KHP_VERDICT_NONE);
+	if (r->verdict == KHP_VERDICT_FALSE_NEGATIVE)
+		FUZZ_ASSERT(r->shared_exact > max_shared);
+	if (r->verdict == KHP_VERDICT_FALSE_POSITIVE)
+		FUZZ_ASSERT(r->result == SCAN_EXCEED_SHARED_PTE && r->shared_exact <= max_shared);
+	if (r->result == SCAN_SUCCEED && r->op == KHP_OP_KHUGEPAGED)
+		FUZZ_ASSERT(r->collapsed);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_ctx *c = fuzz_ctx(true);
+
+	fuzz_execute(c, data, size);
+	for (size_t p = 0; p < c->nr_profs; p++) {
+		const struct khp_run *run = &c->runs[p];
+
+		for (size_t i = 0; i < run->nr_recs; i++)
+			check_record(c, &run->recs[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Findings and the minimiser (minimize.c): the 2024 extreme case
+ * (history.md 2.3; KR 5.2: folio_likely_mapped_shared() is false when
+ * page 0 is unmapped and total mappings <= 512) buried in noise ops is
+ * shrunk back to its core without losing fn_waste_pages, the result
+ * replays with its refreshed expectations, findings are written as
+ * replayable scenarios, and a program without a finding is refused.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "khpsim/minimize.h"
+
+static void push(struct khp_program *p, enum khp_op_type t, unsigned mm, uint64_t addr,
+		 uint64_t pages, unsigned flags)
+{
+	struct khp_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.type = (uint8_t)t;
+	op.mm = mm;
+	op.addr = addr;
+	op.pages = pages;
+	op.flags = (uint8_t)flags;
+	if (t == KHP_OP_FORK)
+		op.child = (uint32_t)addr, op.addr = 0, op.pages = 0;
+	if (t == KHP_OP_FAIL_ALLOC)
+		op.count = 1, op.addr = 0, op.pages = 0;
+	assert_int_equal(khp_program_push(p, &op), 0);
+}
+
+/*
+ * The extreme case with noise: parent and child keep pages 1..256 of a
+ * fork-shared THP, the parent writes page 257 (one writable private page,
+ * 255 pte_none), khugepaged in the parent.  Noise: a second unrelated VMA,
+ * a collapse elsewhere, splits, agings of the other mm.
+ */
+static void build_noisy_extreme(struct khp_program *p, unsigned pmd)
+{
+	struct khp_config c;
+	unsigned h = pmd / 2;
+
+	khp_config_default(&c, pmd);
+	c.max_ptes_shared = 0;
+	khp_program_init(p, &c);
+	push(p, KHP_OP_MMAP, 0, 8 * pmd, pmd, KHP_OPF_WRITE);       /* noise */
+	push(p, KHP_OP_MMAP, 0, 4 * pmd, pmd, KHP_OPF_WRITE | KHP_OPF_HUGEPAGE);
+	push(p, KHP_OP_TOUCH, 0, 8 * pmd, 3, 0);                    /* noise */
+	push(p, KHP_OP_TOUCH, 0, 4 * pmd, pmd, KHP_OPF_WRITE);
+	push(p, KHP_OP_SPLIT, 0, 0, 0, 0);                          /* noise */
+	push(p, KHP_OP_FORK, 0, 1, 0, 0);
+	push(p, KHP_OP_AGE, 1, 0, 0, 0);                            /* noise */
+	push(p, KHP_OP_DONTNEED, 0, 4 * pmd, 1, 0);
+	push(p, KHP_OP_DONTNEED, 0, 4 * pmd + h + 1, h - 1, 0);
+	push(p, KHP_OP_DONTNEED, 1, 4 * pmd, 1, 0);
+	push(p, KHP_OP_DONTNEED, 1, 4 * pmd + h + 1, h - 1, 0);
+	push(p, KHP_OP_TOUCH, 1, 8 * pmd, 2, 0);                    /* noise */
+	push(p, KHP_OP_TOUCH, 0, 4 * pmd + h + 1, 1, KHP_OPF_WRITE);
+	push(p, KHP_OP_SPLIT, 0, 0, 0, 0);                          /* noise */
+	push(p, KHP_OP_KHUGEPAGED, 0, 4 * pmd, 0, 0);
+	push(p, KHP_OP_KHUGEPAGED, 1, 8 * pmd, 0, 0);               /* noise */
+}
+
+static void test_minimize_extreme(void **state)
+{
+	struct khp_scenario sc;
+	struct khp_min_stats st;
+	struct khp_run runs[KHP_SCENARIO_MAX_PROFILES];
+	int n;
+
+	(void)state;
+	khp_scenario_init(&sc);
+	khp_program_free(&sc.program);
+	build_noisy_extreme(&sc.program, 512);
+	assert_int_equal(khp_minimize(&sc, NULL, &st), 0);
+	assert_int_equal(st.ops_before, 16);
+	assert_true(st.ops_after <= 9);
+	assert_true(st.fn_waste >= 256);
+	assert_int_equal(st.profile.kernel, KHP_LINUX_6_12);
+	/* The refreshed expectations hold. */
+	n = khp_scenario_run_all(&sc, &(struct khp_run_opts){ .check = true }, runs);
+	assert_int_equal(n, 3);
+	assert_int_equal(khp_scenario_check(&sc, runs, (size_t)n, stderr), 0);
+	assert_true(sc.nr_expects > 0);
+	for (int i = 0; i < n; i++)
+		khp_run_free(&runs[i]);
+	khp_scenario_free(&sc);
+}
+
+static void test_minimize_refuses_non_finding(void **state)
+{
+	struct khp_scenario sc;
+	struct khp_min_stats st;
+
+	(void)state;
+	khp_scenario_init(&sc);
+	push(&sc.program, KHP_OP_MMAP, 0, 0, 512, KHP_OPF_WRITE | KHP_OPF_HUGEPAGE);
+	push(&sc.program, KHP_OP_TOUCH, 0, 0, 512, KHP_OPF_WRITE);
+	push(&sc.program, KHP_OP_KHUGEPAGED, 0, 0, 0, 0);
+	assert_int_equal(khp_minimize(&sc, NULL, &st), -ENOENT);
+	khp_scenario_free(&sc);
+}
+
+static void test_finding_write_replays(void **state)
+{
+	struct khp_profile profs[3];
+	struct khp_program p;
+	struct khp_scenario sc;
+	struct khp_run runs[KHP_SCENARIO_MAX_PROFILES];
+	char dir[] = "/tmp/khp_test_findings_XXXXXX", path[4096], err[512];
+	int n;
+
+	(void)state;
+	for (int k = 0; k < 3; k++)
+		profs[k] = (struct khp_profile){ .kernel = (enum khp_kernel)k };
+	assert_non_null(mkdtemp(dir));
+	build_noisy_extreme(&p, 64);
+	assert_int_equal(khp_finding_write(dir, "test", "unit test", &p, profs, 3,
+					   path, sizeof(path)), 0);
+	assert_non_null(strstr(path, "test-linux-6.12-fn32-"));
+	khp_scenario_init(&sc);
+	if (khp_scenario_load_file(path, &sc, err, sizeof(err)))
+		fail_msg("%s", err);
+	/* Cut after the finding's step (the last noise khugepaged is gone). */
+	assert_int_equal(sc.program.nr_ops, 15);
+	n = khp_scenario_run_all(&sc, &(struct khp_run_opts){ 0 }, runs);
+	assert_int_equal(n, 3);
+	assert_int_equal(khp_scenario_check(&sc, runs, (size_t)n, stderr), 0);
+	for (int i = 0; i < n; i++)
+		khp_run_free(&runs[i]);
+	khp_scenario_free(&sc);
+	khp_program_free(&p);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimize_extreme),
+		cmocka_unit_test(test_minimize_refuses_non_finding),
+		cmocka_unit_test(test_finding_write_replays),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
