@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The collapse: collapse_huge_page() with its swap-in, isolate round, copy
+ * and the fate of the old folios (KR 4), linux-7.3's mthp_collapse() (KR
+ * 4.4), and the two entry points: one khugepaged visit of a PMD range and
+ * MADV_COLLAPSE (madvise_collapse(), KR 3.3).  Accounting (alloc, freed,
+ * fill, dup) is gathered in a struct acct the folio allocator updates.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+/* collapse_max_ptes_none(): the none limit of one collapse order */
+static unsigned max_ptes_none(const struct khp_world *w, const struct vma *v, unsigned order,
+			      bool khugepaged)
+{
+	unsigned nr = pmd_nr(w);
+
+	if (v->flags & VM_UFFD_WP)
+		return 0;
+	if (!khugepaged)
+		return nr;
+	if (order == w->pmd_order)
+		return w->cfg.max_ptes_none;
+	/* mTHP: only 0 and HPAGE_PMD_NR-1 mean something; other values act as 0 */
+	return w->cfg.max_ptes_none == nr - 1 ? (1u << order) - 1 : 0;
+}
+
+/* __collapse_huge_page_swapin(): read faults on every swap PTE of the range */
+static enum scan_result collapse_swapin(struct khp_world *w, struct mm *mm, struct vma *v,
+					struct pte *ptes, unsigned offset, unsigned order)
+{
+	for (unsigned i = offset; i < offset + (1u << order); i++) {
+		if (ptes[i].kind != PTE_SWAP)
+			continue;
+		if (order != w->pmd_order)
+			return SCAN_EXCEED_SWAP_PTE;   /* [7.3] mTHP never swaps in */
+		if (do_swap_page(w, mm, v, &ptes[i], false))
+			return SCAN_FAIL;
+	}
+	return SCAN_SUCCEED;
+}
+
+/* __collapse_huge_page_isolate(): the second round of checks (KR 4.2) */
+static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, struct pte *ptes,
+					 unsigned offset, unsigned order, bool khugepaged)
+{
+	enum khp_kernel k = w->prof.kernel;
+	unsigned none = 0, shared = 0, referenced = 0;
+	unsigned max_none = max_ptes_none(w, v, order, khugepaged);
+	unsigned max_shared = !khugepaged ? pmd_nr(w) :
+			      order == w->pmd_order ? w->cfg.max_ptes_shared : 0;
+	bool writable = false;
+	uint32_t mark = ++w->mark_gen;
+
+	for (unsigned i = offset; i < offset + (1u << order); i++) {
+		struct pte *pte = &ptes[i];
+		struct folio *f;
+
+		if (pte->kind == PTE_NONE || pte->kind == PTE_ZERO) {
+			if (++none > max_none || ((v->flags & VM_UFFD_WP) && k != KHP_LINUX_7_3))
+				return SCAN_EXCEED_NONE_PTE;
+			continue;
+		}
+		if (pte->kind != PTE_PRESENT)
+			return SCAN_PTE_NON_PRESENT;
+		if (pte->flags & PTE_UFFD)
+			return k == KHP_LINUX_7_3 ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP;
+		f = folio_of(w, pte->val);
+		if (k == KHP_LINUX_7_3 && khugepaged && (f->flags & FOLIO_LAZYFREE) &&
+		    !(pte->flags & PTE_DIRTY))
+			return SCAN_PAGE_LAZYFREE;
+		if (page_shared(w, k, w->prof.exact, f, pte->subpage) && ++shared > max_shared)
+			return SCAN_EXCEED_SHARED_PTE;
+		if (order != w->pmd_order && f->order >= order)
+			return SCAN_PTE_MAPPED_HUGEPAGE;
+		if (f->mark != mark) {        /* not on the compound list yet */
+			int expected = f->large_mapcount +
+				       ((f->flags & FOLIO_SWAPCACHE) ? (int)folio_nr_pages(f) : 0);
+
+			if (f->refcount != expected)
+				return SCAN_PAGE_COUNT;
+			f->mark = mark;
+		}
+		if (khugepaged && ((pte->flags & PTE_YOUNG) || (f->flags & FOLIO_REFERENCED) ||
+				   (k != KHP_LINUX_6_1 && (f->flags & FOLIO_YOUNG))))
+			referenced++;
+		if (pte->flags & PTE_WRITE)
+			writable = true;
+	}
+	if (k != KHP_LINUX_7_3 && !writable)
+		return SCAN_PAGE_RO;
+	if (khugepaged && !referenced)
+		return SCAN_LACK_REFERENCED_PAGE;
+	return SCAN_SUCCEED;
+}
+
+/*
+ * __collapse_huge_page_copy() and _succeeded(): fill the new folio, unmap
+ * and release the old pages (7.3 in folio_pte_batch() runs), count the
+ * copies another mm keeps mapped (dup).
+ */
+static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
+			  unsigned offset, unsigned order, uint32_t id, struct acct *acct)
+{
+	unsigned nr = 1u << order;
+	uint32_t *src = w->scratch, *sub = w->scratch + pmd_nr(w);
+	uint8_t *data = folio_data(folio_of(w, id));
+	unsigned nsrc = 0;
+
+	for (unsigned i = 0; i < nr; i++) {
+		struct pte *pte = &ptes[offset + i];
+
+		if (pte->kind != PTE_PRESENT) {
+			acct->fill++;               /* clear_user_highpage() */
+			continue;
+		}
+		data[i] = folio_data(folio_of(w, pte->val))[pte->subpage];
+	}
+	for (unsigned i = 0; i < nr;) {
+		struct pte *pte = &ptes[offset + i];
+		unsigned n = 1;
+
+		if (pte->kind != PTE_PRESENT) {
+			memset(pte, 0, sizeof(*pte));
+			i++;
+			continue;
+		}
+		if (w->prof.kernel == KHP_LINUX_7_3)
+			while (i + n < nr && pte[n].kind == PTE_PRESENT && pte[n].val == pte->val &&
+			       pte[n].subpage == pte->subpage + n)
+				n++;
+		for (unsigned j = 0; j < n; j++) {
+			src[nsrc] = pte->val;
+			sub[nsrc++] = pte->subpage + j;
+		}
+		rmap_remove_ptes(w, pte->val, pte->subpage, n, mm);
+		folio_put(w, pte->val, (int)n);
+		if (folio_of(w, pte->val)->refcount)
+			free_swap_cache(w, pte->val);
+		memset(pte, 0, n * sizeof(*pte));
+		i += n;
+	}
+	/* what another mm still maps stays allocated: duplicated memory */
+	for (unsigned i = 0; i < nsrc; i++) {
+		const struct folio *f = folio_of(w, src[i]);
+
+		if (f->refcount && page_mapcount(f, sub[i]) > 0)
+			acct->dup++;
+	}
+}
+
+/* Install the new folio: a PMD (set_pmd_at) or, for an mTHP, PTEs. */
+static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+			    unsigned offset, unsigned order, uint32_t id)
+{
+	uint8_t flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
+	struct pmd *pmd = pmd_lookup(mm, index);
+	unsigned nr = 1u << order;
+
+	if (order == w->pmd_order) {
+		free(pmd->ptes);    /* deposited as the THP's page table */
+		pmd->ptes = NULL;
+		pmd->kind = PMD_HUGE;
+		pmd->folio = id;
+		pmd->flags = flags;
+		rmap_add_pmd(w, id, mm);
+		/* [6.12, 7.3] deferred_split_folio(folio, false) */
+		if (w->prof.kernel != KHP_LINUX_6_1 && w->cfg.shrink_underused)
+			folio_of(w, id)->flags |= FOLIO_DEFERRED;
+		return 0;
+	}
+	folio_get(w, id, (int)nr - 1);
+	for (unsigned i = 0; i < nr; i++) {
+		struct pte *pte = &pmd->ptes[offset + i];
+
+		pte->kind = PTE_PRESENT;
+		pte->val = id;
+		pte->subpage = (uint16_t)i;
+		pte->flags = flags;
+	}
+	rmap_add_ptes(w, id, 0, nr, mm);
+	return 0;
+}
+
+enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
+				    unsigned offset, unsigned order, bool khugepaged,
+				    unsigned unmapped, struct khp_record *rec)
+{
+	struct vma *v = vma_find(mm, index << w->pmd_order);
+	struct acct acct = { 0 };
+	enum scan_result r;
+	struct pmd *pmd;
+	uint32_t id;
+
+	if (folio_alloc_huge_fails(w))
+		return SCAN_ALLOC_HUGE_PAGE_FAIL;
+	w->acct = &acct;
+	pmd = pmd_lookup(mm, index);
+	r = unmapped ? collapse_swapin(w, mm, v, pmd->ptes, offset, order) : SCAN_SUCCEED;
+	if (r == SCAN_SUCCEED)
+		r = collapse_isolate(w, v, pmd->ptes, offset, order, khugepaged);
+	if (r == SCAN_SUCCEED && folio_alloc(w, order, &id))
+		r = SCAN_ALLOC_HUGE_PAGE_FAIL;
+	if (r == SCAN_SUCCEED) {
+		collapse_copy(w, mm, pmd->ptes, offset, order, id, &acct);
+		collapse_install(w, mm, v, index, offset, order, id);
+	}
+	w->acct = NULL;
+	if (rec) {
+		rec->alloc_pages += acct.alloc;
+		rec->freed_pages += acct.freed;
+		rec->fill_pages += acct.fill;
+		rec->dup_pages += acct.dup;
+		rec->waste_pages = rec->alloc_pages - rec->freed_pages;
+		if (r == SCAN_SUCCEED) {
+			rec->collapsed = true;
+			rec->nr_collapsed++;
+		}
+	}
+	return r;
+}
+
+/* Orders khugepaged may collapse this VMA to [7.3 collapse_possible_orders()] */
+static uint32_t collapse_orders(const struct khp_world *w, const struct vma *v)
+{
+	uint32_t orders = 0;
+
+	if (vma_thp_policy(w, v, true))
+		orders |= 1u << w->pmd_order;
+	if (w->prof.kernel == KHP_LINUX_7_3 && !(v->flags & VM_NOHUGEPAGE))
+		orders |= w->cfg.mthp_orders;
+	return orders;
+}
+
+static unsigned popcount_range(const uint32_t *bits, unsigned from, unsigned n)
+{
+	unsigned c = 0;
+
+	for (unsigned i = from; i < from + n; i++)
+		c += (bits[i / 32] >> (i % 32)) & 1;
+	return c;
+}
+
+/* [7.3] mthp_collapse(): PMD first, then smaller enabled orders, naturally aligned */
+static enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct vma *v,
+				      uint64_t index, const struct scan_state *ss,
+				      struct khp_record *rec)
+{
+	unsigned nr = pmd_nr(w), order = w->pmd_order, offset = 0, collapsed = 0;
+	uint32_t orders = collapse_orders(w, v);
+	enum scan_result last = SCAN_FAIL;
+	bool alloc_failed = false;
+
+	while (offset < nr) {
+		unsigned n = 1u << order;
+
+		if (orders & (1u << order)) {
+			unsigned occupied = popcount_range(ss->present, offset, n);
+
+			if (order == w->pmd_order)
+				occupied += ss->unmapped;
+			if (occupied + max_ptes_none(w, v, order, true) >= n) {
+				enum scan_result r = collapse_huge_page(w, mm, index, offset, order,
+									true, ss->unmapped, rec);
+
+				switch (r) {
+				case SCAN_SUCCEED:
+					collapsed++;
+					/* fall through */
+				case SCAN_PTE_MAPPED_HUGEPAGE:
+					goto next_offset;
+				case SCAN_ALLOC_HUGE_PAGE_FAIL:
+					alloc_failed = true;
+					/* fall through */
+				case SCAN_LACK_REFERENCED_PAGE: case SCAN_EXCEED_NONE_PTE:
+				case SCAN_EXCEED_SWAP_PTE: case SCAN_EXCEED_SHARED_PTE:
+				case SCAN_PAGE_LOCK: case SCAN_PAGE_COUNT: case SCAN_PAGE_NULL:
+				case SCAN_DEL_PAGE_LRU: case SCAN_PTE_NON_PRESENT:
+				case SCAN_PTE_UFFD: case SCAN_PAGE_LAZYFREE:
+					last = r;
+					break;
+				default:
+					last = r;
+					goto out;
+				}
+			}
+		}
+		if (order > 2 && (orders & ((1u << order) - 1) & ~3u)) {
+			order--;
+			continue;
+		}
+next_offset:
+		offset += n;
+		order = offset ? (unsigned)__builtin_ctz(offset) : w->pmd_order;
+		if (order > w->pmd_order)
+			order = w->pmd_order;
+	}
+out:
+	if (collapsed)
+		return SCAN_SUCCEED;
+	return alloc_failed ? SCAN_ALLOC_HUGE_PAGE_FAIL : last;
+}
+
+static void record_scan(struct khp_record *rec, const struct scan_state *ss)
+{
+	rec->none_or_zero = ss->none_or_zero;
+	rec->unmapped = ss->unmapped;
+	rec->referenced = ss->referenced;
+	rec->shared = ss->shared;
+	rec->writable = ss->writable;
+}
+
+/* The PMD range [index] lies wholly in v and khugepaged would visit v (KR 2.3). */
+static bool khugepaged_visits(const struct khp_world *w, const struct mm *mm,
+			      const struct vma *v, uint64_t index)
+{
+	uint64_t base = index << w->pmd_order;
+
+	if (!mm->registered || w->cfg.thp == KHP_THP_NEVER || !v)
+		return false;
+	if (base < v->start || base + pmd_nr(w) > v->end || !v->anon_vma)
+		return false;
+	return collapse_orders(w, v) != 0;
+}
+
+static enum khp_verdict verdict(const struct khp_world *w, const struct scan_state *ss,
+				enum scan_result r, unsigned shared_exact)
+{
+	bool over = shared_exact > w->cfg.max_ptes_shared;
+
+	if (ss->loop_done && r != SCAN_EXCEED_SHARED_PTE && over)
+		return KHP_VERDICT_FALSE_NEGATIVE;
+	if (r == SCAN_EXCEED_SHARED_PTE && !over)
+		return KHP_VERDICT_FALSE_POSITIVE;
+	return KHP_VERDICT_AGREE;
+}
+
+/* One khugepaged visit: hpage_collapse_scan_pmd() then collapse_huge_page(). */
+int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_record *rec)
+{
+	struct khp_record dummy;
+	struct mm *mm = mm_get(w, op->mm);
+	uint64_t index = pmd_index(w, op->addr);
+	struct scan_state ss;
+	struct vma *v;
+	enum scan_result r;
+
+	if (!mm)
+		return -ENOENT;
+	if (!rec)
+		rec = &dummy;
+	memset(rec, 0, sizeof(*rec));
+	rec->op = KHP_OP_KHUGEPAGED;
+	v = vma_find(mm, op->addr);
+	if (!khugepaged_visits(w, mm, v, index)) {
+		rec->result = KHP_NOT_VISITED;
+		return 0;
+	}
+	rec->shared_exact = count_shared(w, mm, index, true);
+	rec->shared_profile = count_shared(w, mm, index, false);
+	scan_pmd(w, mm, v, index, true, &ss);
+	record_scan(rec, &ss);
+	r = ss.result;
+	if (r == SCAN_SUCCEED) {
+		if (w->prof.kernel == KHP_LINUX_7_3)
+			r = mthp_collapse(w, mm, v, index, &ss, rec);
+		else
+			r = collapse_huge_page(w, mm, index, 0, w->pmd_order, true, ss.unmapped, rec);
+	}
+	rec->result = r;
+	rec->verdict = verdict(w, &ss, r, rec->shared_exact);
+	if (rec->verdict == KHP_VERDICT_FALSE_NEGATIVE && rec->collapsed)
+		rec->fn_waste_pages = rec->dup_pages;
+	return 0;
+}
+
+/* madvise_collapse_errno() */
+static int collapse_errno(enum khp_kernel k, enum scan_result r)
+{
+	switch (r) {
+	case SCAN_ALLOC_HUGE_PAGE_FAIL:
+		return ENOMEM;
+	case SCAN_CGROUP_CHARGE_FAIL:
+		return EBUSY;
+	case SCAN_EXCEED_NONE_PTE:
+		return k == KHP_LINUX_6_1 ? EINVAL : EBUSY;
+	case SCAN_PAGE_COUNT: case SCAN_PAGE_LOCK: case SCAN_PAGE_LRU: case SCAN_DEL_PAGE_LRU:
+		return EAGAIN;
+	case SCAN_PAGE_FILLED:
+		return k == KHP_LINUX_6_1 ? EINVAL : EAGAIN;
+	case SCAN_PAGE_HAS_PRIVATE: case SCAN_PAGE_DIRTY_OR_WRITEBACK:
+		return k == KHP_LINUX_7_3 ? EAGAIN : EINVAL;
+	default:
+		return EINVAL;
+	}
+}
+
+/* Results after which madvise_collapse() goes on with the next PMD range */
+static bool collapse_continues(enum khp_kernel k, enum scan_result r)
+{
+	switch (r) {
+	case SCAN_PMD_NULL: case SCAN_PTE_NON_PRESENT: case SCAN_PTE_UFFD_WP: case SCAN_PTE_UFFD:
+	case SCAN_PAGE_RO: case SCAN_LACK_REFERENCED_PAGE: case SCAN_PAGE_NULL:
+	case SCAN_PAGE_COUNT: case SCAN_PAGE_LOCK: case SCAN_PAGE_COMPOUND:
+	case SCAN_PAGE_LRU: case SCAN_DEL_PAGE_LRU:
+		return true;
+	case SCAN_NO_PTE_TABLE:
+		return k == KHP_LINUX_7_3;
+	default:
+		return false;
+	}
+}
+
+/* madvise_collapse() for one VMA's part [start, end) of the range */
+static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *v,
+				uint64_t start, uint64_t end, struct khp_record *rec,
+				enum scan_result *last)
+{
+	enum khp_kernel k = w->prof.kernel;
+	uint64_t mask = pmd_nr(w) - 1;
+	uint64_t hstart = (start + mask) & ~mask, hend = end & ~mask;
+	uint64_t thps = 0, want;
+	uint64_t vstart = v->start;
+
+	if (!vma_thp_eligible(w, mm, v, false))
+		return EINVAL;
+	if (hstart >= hend)
+		return hstart == hend || k == KHP_LINUX_7_3 ? 0 : EINVAL;
+	want = (hend - hstart) >> w->pmd_order;
+	for (uint64_t addr = hstart; addr < hend; addr += pmd_nr(w)) {
+		uint64_t index = pmd_index(w, addr);
+		struct scan_state ss;
+		enum scan_result r;
+
+		v = vma_find(mm, vstart);
+		rec->shared_exact += count_shared(w, mm, index, true);
+		rec->shared_profile += count_shared(w, mm, index, false);
+		scan_pmd(w, mm, v, index, false, &ss);
+		record_scan(rec, &ss);
+		r = ss.result;
+		if (r == SCAN_SUCCEED)
+			r = collapse_huge_page(w, mm, index, 0, w->pmd_order, false, ss.unmapped, rec);
+		if (r == SCAN_SUCCEED || r == SCAN_PMD_MAPPED) {
+			thps++;
+			if (*last == SCAN_FAIL || *last == SCAN_SUCCEED || *last == SCAN_PMD_MAPPED)
+				*last = r;
+			continue;
+		}
+		*last = r;
+		if (!collapse_continues(k, r))
+			break;
+	}
+	return thps == want ? 0 : collapse_errno(k, *last);
+}
+
+/* MADV_COLLAPSE over [addr, addr + pages): madvise walks the VMAs, stopping at an error */
+int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record *rec)
+{
+	struct khp_record dummy;
+	struct mm *mm = mm_get(w, op->mm);
+	uint64_t start = op->addr, end = op->addr + op->pages;
+	enum scan_result last = SCAN_FAIL;
+	int err = 0;
+
+	if (!mm)
+		return -ENOENT;
+	if (!vma_range_covered(mm, start, end))
+		return khp_err(w, -EFAULT, "collapse: [%#llx, %#llx) is not mapped in mm %u",
+			       (unsigned long long)start, (unsigned long long)end, op->mm);
+	if (!rec)
+		rec = &dummy;
+	memset(rec, 0, sizeof(*rec));
+	rec->op = KHP_OP_COLLAPSE;
+	while (start < end && !err) {
+		struct vma *v = vma_find(mm, start);
+		uint64_t stop = v->end < end ? v->end : end;
+
+		err = madvise_collapse_vma(w, mm, v, start, stop, rec, &last);
+		start = stop;
+	}
+	rec->err = err;
+	rec->result = err ? last : (last == SCAN_FAIL ? SCAN_SUCCEED : last);
+	if (err && last == SCAN_FAIL && !rec->nr_collapsed)
+		rec->result = SCAN_VMA_CHECK;
+	return 0;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Page faults (mm/memory.c, mm/huge_memory.c): handle_mm_fault() for one
+ * page.  pmd_none + THP-eligible: do_huge_pmd_anonymous_page() (huge zero
+ * page on read when use_zero_page, a PMD THP on write); otherwise
+ * do_anonymous_page() (zero page on read; an order-0 page, or on 6.12+ the
+ * largest enabled mTHP that fits, on write); a write to a read-only PTE is
+ * do_wp_page() (reuse when exclusive, else a 4 KiB copy); a swap PTE is
+ * do_swap_page().  Every mapping installed here is young (x86 sets
+ * _PAGE_ACCESSED in the protection bits).
+ */
+#include <string.h>
+#include "internal.h"
+
+static void set_data(struct folio *f, unsigned sub)
+{
+	folio_data(f)[sub] = 1;
+}
+
+/* do_huge_pmd_anonymous_page(); returns 1 when it handled the fault */
+static int do_huge_pmd_anonymous_page(struct khp_world *w, struct mm *mm, struct vma *v,
+				      uint64_t addr, bool write)
+{
+	uint64_t index = pmd_index(w, addr), base = index << w->pmd_order;
+	struct pmd *pmd;
+	uint32_t id;
+	int ret;
+
+	if (!vma_thp_policy(w, v, true) || base < v->start || base + pmd_nr(w) > v->end)
+		return 0;
+	vma_anon_prepare(w, mm, v);
+	vma_khugepaged_enter(w, mm, v);
+	if (!write && w->cfg.use_zero_page) {
+		ret = pmd_alloc_huge(w, mm, index, &pmd);
+		if (ret)
+			return ret;
+		pmd->kind = PMD_HUGE_ZERO;
+		pmd->flags = PTE_YOUNG;
+		return 1;
+	}
+	if (folio_alloc_huge_fails(w))
+		return 0;    /* THP_FAULT_FALLBACK: small pages */
+	ret = folio_alloc(w, w->pmd_order, &id);
+	if (ret)
+		return ret;
+	ret = pmd_alloc_huge(w, mm, index, &pmd);
+	if (ret) {
+		folio_put(w, id, 1);
+		return ret;
+	}
+	pmd->folio = id;
+	pmd->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
+	rmap_add_pmd(w, id, mm);
+	if (write)
+		set_data(folio_of(w, id), (unsigned)(addr - base));
+	/* 6.12+: deferred_split_folio(folio, false) for the underused shrinker */
+	if (w->prof.kernel != KHP_LINUX_6_1 && w->cfg.shrink_underused)
+		folio_of(w, id)->flags |= FOLIO_DEFERRED;
+	return 1;
+}
+
+/* alloc_anon_folio() [6.12+]: the largest enabled mTHP order whose aligned range is all none */
+static unsigned anon_fault_order(struct khp_world *w, struct vma *v, struct pte *ptes,
+				 uint64_t addr)
+{
+	uint64_t base = pmd_index(w, addr) << w->pmd_order;
+
+	if (w->prof.kernel == KHP_LINUX_6_1 || !w->cfg.mthp_orders || (v->flags & VM_NOHUGEPAGE))
+		return 0;
+	for (unsigned o = w->pmd_order - 1; o >= 2; o--) {
+		uint64_t start = addr & ~((1ull << o) - 1);
+		bool ok = (w->cfg.mthp_orders & (1u << o)) && start >= v->start &&
+			  start + (1ull << o) <= v->end;
+
+		for (unsigned i = 0; ok && i < (1u << o); i++)
+			ok = ptes[start - base + i].kind == PTE_NONE;
+		if (ok)
+			return o;
+	}
+	return 0;
+}
+
+/* do_anonymous_page() for a write fault on pte_none */
+static int do_anonymous_write(struct khp_world *w, struct mm *mm, struct vma *v,
+			      struct pte *ptes, uint64_t addr)
+{
+	uint64_t base = pmd_index(w, addr) << w->pmd_order;
+	unsigned order = anon_fault_order(w, v, ptes, addr);
+	unsigned nr = 1u << order, first = (unsigned)((addr & ~((uint64_t)nr - 1)) - base);
+	uint32_t id;
+	int ret;
+
+	vma_anon_prepare(w, mm, v);
+	ret = folio_alloc(w, order, &id);
+	if (ret)
+		return ret;
+	folio_get(w, id, (int)nr - 1);
+	for (unsigned i = 0; i < nr; i++) {
+		struct pte *pte = &ptes[first + i];
+
+		pte->kind = PTE_PRESENT;
+		pte->val = id;
+		pte->subpage = (uint16_t)i;
+		pte->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
+	}
+	rmap_add_ptes(w, id, 0, nr, mm);
+	set_data(folio_of(w, id), (unsigned)(addr - base) - first);
+	return 0;
+}
+
+/*
+ * wp_can_reuse_anon_folio(): 6.1 reuses any page whose folio holds no other
+ * reference; 6.12 never reuses a large folio; 7.3 reuses a large folio that
+ * MM-ID says this mm maps exclusively with no extra references
+ * (__wp_can_reuse_large_anon_folio).
+ */
+static bool wp_can_reuse(struct khp_world *w, uint32_t id)
+{
+	struct folio *f = folio_of(w, id);
+
+	if (!f->order) {
+		folio_free_swap(w, id);
+		f = folio_of(w, id);
+		return f->refcount == 1;
+	}
+	switch (w->prof.kernel) {
+	case KHP_LINUX_6_1:
+		return f->refcount == 1;
+	case KHP_LINUX_6_12:
+		return false;
+	default:
+		return !(f->flags & FOLIO_SHARED_BIT) && f->large_mapcount == f->refcount;
+	}
+}
+
+/* do_wp_page(): write to a present read-only PTE */
+static int do_wp_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *pte)
+{
+	uint32_t old = pte->val, id;
+	unsigned sub = pte->subpage;
+	uint8_t data;
+	int ret;
+
+	if (pte->kind == PTE_PRESENT && ((pte->flags & PTE_EXCL) || wp_can_reuse(w, old))) {
+		pte->flags |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG | PTE_EXCL;  /* wp_page_reuse() */
+		set_data(folio_of(w, old), sub);
+		return 0;
+	}
+	/* wp_page_copy(): a new 4 KiB page */
+	vma_anon_prepare(w, mm, v);
+	data = pte->kind == PTE_PRESENT ? folio_data(folio_of(w, old))[sub] : 0;
+	ret = folio_alloc(w, 0, &id);
+	if (ret)
+		return ret;
+	if (pte->kind == PTE_PRESENT) {
+		rmap_remove_ptes(w, old, sub, 1, mm);
+		folio_put(w, old, 1);
+		free_swap_cache(w, old);
+	}
+	folio_of(w, id)->data0 = data;
+	rmap_add_ptes(w, id, 0, 1, mm);
+	pte->kind = PTE_PRESENT;
+	pte->val = id;
+	pte->subpage = 0;
+	pte->flags = PTE_WRITE | PTE_DIRTY | PTE_YOUNG | PTE_EXCL;
+	set_data(folio_of(w, id), 0);
+	return 0;
+}
+
+/* do_swap_page(): read the page back (or find it in the swap cache) */
+int do_swap_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *pte, bool write)
+{
+	uint32_t slot = pte->val, id = w->swap[slot].folio;
+	bool exclusive = pte->flags & PTE_EXCL;
+	int ret;
+
+	if (id) {
+		folio_get(w, id, 1);
+	} else {
+		ret = folio_alloc(w, 0, &id);    /* the swap cache's reference */
+		if (ret)
+			return ret;
+		folio_of(w, id)->flags |= FOLIO_SWAPCACHE;
+		folio_of(w, id)->swap = slot;
+		folio_of(w, id)->data0 = w->swap[slot].data;
+		w->swap[slot].folio = id;
+		folio_get(w, id, 1);
+	}
+	rmap_add_ptes(w, id, 0, 1, mm);
+	w->swap[slot].count--;              /* swap_free() */
+	pte->kind = PTE_PRESENT;
+	pte->val = id;
+	pte->subpage = 0;
+	pte->flags = PTE_YOUNG | (exclusive ? PTE_EXCL : 0);
+	if (!write)
+		return 0;
+	if (exclusive && (v->flags & VM_WRITE)) {
+		folio_free_swap(w, id);
+		pte->flags |= PTE_WRITE | PTE_DIRTY;
+		set_data(folio_of(w, id), 0);
+		return 0;
+	}
+	return do_wp_page(w, mm, v, pte);
+}
+
+static int do_huge_pmd_wp_page(struct khp_world *w, struct mm *mm, struct pmd *pmd,
+			       unsigned sub)
+{
+	struct folio *f = folio_of(w, pmd->folio);
+
+	if ((pmd->flags & PTE_EXCL) || f->refcount == 1) {
+		pmd->flags |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG | PTE_EXCL;
+		set_data(f, sub);
+		return 1;
+	}
+	/* fallback: split the PMD, then COW one 4 KiB page */
+	return split_huge_pmd(w, mm, pmd->index);
+}
+
+int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
+{
+	struct vma *v = vma_find(mm, addr);
+	uint64_t index = pmd_index(w, addr);
+	unsigned sub = (unsigned)(addr & (pmd_nr(w) - 1));
+	struct pmd *pmd = pmd_lookup(mm, index);
+	struct pte *pte;
+	int ret;
+
+	if (!pmd) {
+		ret = do_huge_pmd_anonymous_page(w, mm, v, addr, write);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	pmd = pmd_lookup(mm, index);
+	if (pmd && pmd->kind == PMD_HUGE) {
+		pmd->flags |= PTE_YOUNG;
+		if (!write)
+			return 0;
+		if (pmd->flags & PTE_WRITE) {
+			pmd->flags |= PTE_DIRTY;
+			set_data(folio_of(w, pmd->folio), sub);
+			return 0;
+		}
+		ret = do_huge_pmd_wp_page(w, mm, pmd, sub);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	} else if (pmd && pmd->kind == PMD_HUGE_ZERO) {
+		if (!write)
+			return 0;
+		ret = split_huge_pmd(w, mm, index);
+		if (ret)
+			return ret;
+	}
+	ret = pte_alloc(w, mm, addr, &pte);
+	if (ret)
+		return ret;
+	switch (pte->kind) {
+	case PTE_NONE:
+		if (write)
+			return do_anonymous_write(w, mm, v, pte - sub, addr);
+		pte->kind = PTE_ZERO;    /* the shared zero page; no anon_vma needed */
+		pte->flags = PTE_YOUNG;
+		return 0;
+	case PTE_ZERO:
+		pte->flags |= PTE_YOUNG;
+		return write ? do_wp_page(w, mm, v, pte) : 0;
+	case PTE_SWAP:
+		return do_swap_page(w, mm, v, pte, write);
+	default:
+		pte->flags |= PTE_YOUNG;
+		if (!write)
+			return 0;
+		if (pte->flags & PTE_WRITE) {
+			pte->flags |= PTE_DIRTY;
+			set_data(folio_of(w, pte->val), pte->subpage);
+			return 0;
+		}
+		return do_wp_page(w, mm, v, pte);
+	}
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Folio pool: allocation, references, freeing, splitting (split_folio) and
+ * the swap cache hooks.  A folio lives while its refcount is positive; the
+ * caller that allocates owns the first reference (as alloc_pages does).
+ * rmap.c counts mappings; this file counts references.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+static int folio_pool_grow(struct khp_world *w)
+{
+	uint32_t cap = w->cap_folios ? w->cap_folios * 2 : 256;
+	struct folio *f = realloc(w->folios, (size_t)cap * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	memset(f + w->cap_folios, 0, (size_t)(cap - w->cap_folios) * sizeof(*f));
+	w->folios = f;
+	w->cap_folios = cap;
+	if (!w->nr_folios)
+		w->nr_folios = 1;   /* id 0 means "no folio" */
+	return 0;
+}
+
+/* The next `fail_alloc` huge page allocations fail (fault and collapse). */
+bool folio_alloc_huge_fails(struct khp_world *w)
+{
+	if (!w->fail_alloc)
+		return false;
+	w->fail_alloc--;
+	return true;
+}
+
+/* folio_alloc(): a new anonymous folio, refcount 1, content zero. */
+int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
+{
+	unsigned nr = 1u << order;
+	struct folio *f;
+	uint32_t id;
+
+	if (w->pages_in_use + nr > KHP_MAX_PAGES_IN_USE)
+		return khp_err(w, -ENOMEM, "world limit of %u pages in use reached",
+			       KHP_MAX_PAGES_IN_USE);
+	if (w->free_folio) {
+		id = w->free_folio;
+		w->free_folio = w->folios[id].next_free;
+	} else {
+		if (w->nr_folios + 1 >= w->cap_folios && folio_pool_grow(w))
+			return khp_err(w, -ENOMEM, "out of memory for folios");
+		id = w->nr_folios++;
+	}
+	f = &w->folios[id];
+	memset(f, 0, sizeof(*f));
+	f->order = (uint8_t)order;
+	if (order) {
+		f->pmc = calloc(nr, sizeof(*f->pmc));
+		f->data = calloc(nr, 1);
+		if (!f->pmc || !f->data) {
+			free(f->pmc);
+			free(f->data);
+			f->next_free = w->free_folio;
+			w->free_folio = id;
+			return khp_err(w, -ENOMEM, "out of memory for folio metadata");
+		}
+	}
+	f->refcount = 1;
+	w->pages_in_use += nr;
+	if (w->acct)
+		w->acct->alloc += nr;
+	*out = id;
+	return 0;
+}
+
+void folio_get(struct khp_world *w, uint32_t id, int refs)
+{
+	w->folios[id].refcount += refs;
+}
+
+static void folio_free(struct khp_world *w, uint32_t id)
+{
+	struct folio *f = &w->folios[id];
+	unsigned nr = folio_nr_pages(f);
+
+	w->pages_in_use -= nr;
+	if (w->acct)
+		w->acct->freed += nr;
+	free(f->pmc);
+	free(f->data);
+	memset(f, 0, sizeof(*f));
+	f->next_free = w->free_folio;
+	w->free_folio = id;
+}
+
+/* folio_put_refs() */
+void folio_put(struct khp_world *w, uint32_t id, int refs)
+{
+	struct folio *f = &w->folios[id];
+
+	f->refcount -= refs;
+	if (f->refcount <= 0)
+		folio_free(w, id);
+}
+
+void swap_slot_release(struct khp_world *w, uint32_t slot)
+{
+	struct swap_slot *s = &w->swap[slot];
+
+	if (s->count || s->folio)
+		return;
+	memset(s, 0, sizeof(*s));
+	s->folio = w->free_swap;    /* free list link */
+	w->free_swap = slot;
+	w->swap_in_use--;
+}
+
+/* folio_free_swap(): leave the swap cache when no swap PTE needs the slot */
+void folio_free_swap(struct khp_world *w, uint32_t id)
+{
+	struct folio *f = &w->folios[id];
+	uint32_t slot = f->swap;
+
+	if (!(f->flags & FOLIO_SWAPCACHE) || w->swap[slot].count)
+		return;
+	f->flags &= ~FOLIO_SWAPCACHE;
+	f->swap = 0;
+	w->swap[slot].folio = 0;
+	swap_slot_release(w, slot);
+	folio_put(w, id, (int)folio_nr_pages(f));
+}
+
+/* free_swap_cache(): the same, for a folio nobody maps any more */
+void free_swap_cache(struct khp_world *w, uint32_t id)
+{
+	if (!w->folios[id].large_mapcount)
+		folio_free_swap(w, id);
+}
+
+/* Rewrite every PTE of folio `id` through map[sub] (new folio ids, order 0). */
+static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *map)
+{
+	for (unsigned m = 0; m < w->nr_mms; m++) {
+		struct mm *mm = &w->mms[m];
+
+		for (uint32_t i = 0; i < mm->nr_pmds; i++) {
+			struct pmd *pmd = &mm->pmds[i];
+
+			if (pmd->kind != PMD_TABLE)
+				continue;
+			for (unsigned j = 0; j < pmd_nr(w); j++) {
+				struct pte *pte = &pmd->ptes[j];
+
+				if (pte->kind == PTE_PRESENT && pte->val == id) {
+					pte->val = map[pte->subpage];
+					pte->subpage = 0;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * split_folio(): turn a PTE-mapped large folio into order-0 folios.  Fails
+ * (-EBUSY) while it is PMD-mapped or holds references other than its
+ * mappings (can_split_folio()).  Unmapped subpages are freed.
+ */
+int folio_split(struct khp_world *w, uint32_t id)
+{
+	struct folio *f = &w->folios[id];
+	unsigned nr = folio_nr_pages(f);
+	uint32_t *map = w->scratch;
+	struct acct *acct = w->acct;
+	int16_t *pmc;
+	uint8_t *data;
+	uint16_t keep;
+
+	if (!f->order)
+		return 0;
+	if (f->entire_mapcount || f->refcount != f->large_mapcount || f->pincount)
+		return -EBUSY;
+	pmc = f->pmc;
+	data = f->data;
+	keep = f->flags & (FOLIO_REFERENCED | FOLIO_YOUNG | FOLIO_LAZYFREE);
+	memset(f, 0, sizeof(*f));
+	w->pages_in_use -= nr;
+	w->acct = NULL;
+	for (unsigned i = 0; i < nr; i++) {
+		uint32_t nid = id;
+
+		map[i] = 0;
+		if (!pmc[i]) {
+			if (acct)
+				acct->freed++;
+			continue;
+		}
+		if (i == 0)
+			w->pages_in_use++;
+		else if (folio_alloc(w, 0, &nid))
+			abort();    /* cannot happen: nr pages were just released */
+		f = &w->folios[nid];
+		f->refcount = pmc[i];
+		f->large_mapcount = pmc[i];
+		f->nr_pages_mapped = 1;
+		f->pmc0 = pmc[i];
+		f->data0 = data[i];
+		f->flags = keep;
+		map[i] = nid;
+	}
+	w->acct = acct;
+	if (!pmc[0]) {
+		/* the head page was not mapped: its id is free now */
+		f = &w->folios[id];
+		f->next_free = w->free_folio;
+		w->free_folio = id;
+	}
+	free(pmc);
+	free(data);
+	remap_split_ptes(w, id, map);
+	return 0;
+}

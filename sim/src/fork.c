@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * fork(): dup_mmap() + copy_page_range().  The child gets copies of the
+ * VMAs (with its own anon_vma, no userfaultfd registration); anonymous PTEs
+ * and PMDs are write-protected in both mms and old in the child; PMD
+ * mappings stay shared; a maybe-pinned folio is copied eagerly for the child
+ * (copy_present_page(), page_needs_cow_for_dma()); swap entries are
+ * duplicated and lose their exclusive bit.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+/* mm_alloc_id(): the IDA hands out the lowest free id */
+static uint32_t mm_alloc_id(const struct khp_world *w)
+{
+	for (uint32_t id = 1;; id++) {
+		bool used = false;
+
+		for (unsigned m = 0; m < w->nr_mms && !used; m++)
+			used = w->mms[m].alive && w->mms[m].mm_id == id;
+		if (!used)
+			return id;
+	}
+}
+
+static bool folio_needs_cow_for_dma(const struct mm *parent, const struct folio *f)
+{
+	return parent->has_pinned && f->pincount > 0;
+}
+
+/* copy_present_page(): the child gets its own copy of a pinned page */
+static int copy_pinned_pte(struct khp_world *w, struct mm *child, const struct vma *v,
+			   const struct pte *src, struct pte *dst)
+{
+	uint32_t id;
+	int ret = folio_alloc(w, 0, &id);
+
+	if (ret)
+		return ret;
+	folio_of(w, id)->data0 = folio_data(folio_of(w, src->val))[src->subpage];
+	rmap_add_ptes(w, id, 0, 1, child);
+	dst->kind = PTE_PRESENT;
+	dst->val = id;
+	dst->subpage = 0;
+	dst->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
+	return 0;
+}
+
+/* copy_pte_range() for one table */
+static int copy_pte_table(struct khp_world *w, struct mm *parent, struct mm *child,
+			  const struct vma *v, struct pte *src, struct pte *dst, unsigned from,
+			  unsigned to)
+{
+	for (unsigned i = from; i < to; i++) {
+		struct pte *s = &src[i], *d = &dst[i];
+		int ret;
+
+		switch (s->kind) {
+		case PTE_NONE:
+			break;
+		case PTE_ZERO:
+			*d = *s;
+			d->flags &= ~PTE_YOUNG;
+			break;
+		case PTE_SWAP:        /* copy_nonpresent_pte() */
+			w->swap[s->val].count++;
+			s->flags &= ~PTE_EXCL;
+			*d = *s;
+			d->flags &= ~PTE_UFFD;
+			break;
+		case PTE_PRESENT:     /* copy_present_pte() */
+			if (folio_needs_cow_for_dma(parent, folio_of(w, s->val))) {
+				ret = copy_pinned_pte(w, child, v, s, d);
+				if (ret)
+					return ret;
+				break;
+			}
+			folio_get(w, s->val, 1);
+			rmap_add_ptes(w, s->val, s->subpage, 1, child);
+			s->flags &= ~(PTE_WRITE | PTE_EXCL);
+			*d = *s;
+			d->flags &= ~(PTE_YOUNG | PTE_UFFD);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* copy_pmd_range() over one VMA's part of PMD range idx */
+static int copy_pmd(struct khp_world *w, struct mm *parent, struct mm *child,
+		    const struct vma *v, uint64_t idx)
+{
+	uint64_t base = idx << w->pmd_order;
+	unsigned from = v->start > base ? (unsigned)(v->start - base) : 0;
+	unsigned to = v->end < base + pmd_nr(w) ? (unsigned)(v->end - base) : pmd_nr(w);
+	struct pmd *s = pmd_lookup(parent, idx), *d;
+	int ret;
+
+	if (!s)
+		return 0;
+	if (s->kind == PMD_HUGE && folio_needs_cow_for_dma(parent, folio_of(w, s->folio))) {
+		ret = split_huge_pmd(w, parent, idx);   /* copy_huge_pmd() -EAGAIN */
+		if (ret)
+			return ret;
+		s = pmd_lookup(parent, idx);
+	}
+	if (s->kind != PMD_TABLE) {                    /* copy_huge_pmd() */
+		ret = pmd_alloc_huge(w, child, idx, &d);
+		if (ret)
+			return ret;
+		s = pmd_lookup(parent, idx);
+		d->kind = s->kind;
+		d->folio = s->folio;
+		if (s->kind == PMD_HUGE) {
+			folio_get(w, s->folio, 1);
+			rmap_add_pmd(w, s->folio, child);
+			s->flags &= ~(PTE_WRITE | PTE_EXCL);
+			d->flags = s->flags & ~PTE_YOUNG;
+		} else {
+			d->flags = s->flags;
+		}
+		return 0;
+	}
+	d = pmd_lookup(child, idx);
+	if (!d) {
+		ret = pmd_alloc_table(w, child, idx, &d);
+		if (ret)
+			return ret;
+	}
+	s = pmd_lookup(parent, idx);
+	return copy_pte_table(w, parent, child, v, s->ptes, d->ptes, from, to);
+}
+
+int op_fork(struct khp_world *w, unsigned pid, unsigned cid)
+{
+	struct mm *parent = mm_get(w, pid), *child;
+	int ret;
+
+	if (!parent)
+		return -ENOENT;
+	if (cid < w->nr_mms && w->mms[cid].alive)
+		return khp_err(w, -EEXIST, "fork: child mm %u is in use", cid);
+	child = &w->mms[cid];
+	child->alive = true;
+	child->mm_id = mm_alloc_id(w);
+	child->registered = parent->registered;   /* khugepaged_fork() */
+	child->has_pinned = false;
+	if (cid >= w->nr_mms)
+		w->nr_mms = cid + 1;
+	for (uint32_t i = 0; i < parent->nr_vmas; i++) {
+		struct vma v = parent->vmas[i];
+
+		v.flags &= ~VM_UFFD_WP;               /* dup_userfaultfd() without EVENT_FORK */
+		if (v.anon_vma)
+			v.anon_vma = ++w->next_anon_vma;  /* anon_vma_fork() */
+		ret = vma_insert(w, child, &v);
+		if (ret)
+			return ret;
+	}
+	for (uint32_t i = 0; i < parent->nr_vmas; i++) {
+		struct vma v = parent->vmas[i];
+
+		if (!v.anon_vma)
+			continue;            /* vma_needs_copy(): nothing to copy */
+		for (uint64_t idx = pmd_index(w, v.start); idx <= pmd_index(w, v.end - 1); idx++) {
+			ret = copy_pmd(w, parent, child, &v, idx);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal structures of the simulator core.
+ *
+ * One struct khp_world owns everything: mms (VMAs + page tables), the folio
+ * pool, the swap slots.  Folios and swap slots are named by 32-bit ids
+ * (index into their pool, 0 = none) because the pools are reallocated.
+ *
+ * Invariants (checked by check.c after every op when enabled):
+ *  - a folio's counters equal what the page tables of all live mms imply:
+ *    pmc[i] = PTEs mapping subpage i, entire_mapcount = PMDs mapping it,
+ *    large_mapcount = all of them, nr_pages_mapped = #{i : pmc[i] > 0};
+ *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0);
+ *  - MM-ID slots (large folios) follow KR 5.3: a slot's count never exceeds
+ *    the mappings its mm really holds, and a free slot has count 0;
+ *  - a free folio is mapped nowhere; every allocated folio is referenced;
+ *  - swap slot count = swap PTEs referring to it; a slot with neither PTEs
+ *    nor a swap-cache folio is free.
+ */
+#ifndef KHPSIM_INTERNAL_H
+#define KHPSIM_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "khpsim/khpsim.h"
+
+#define KHP_PUD_PMDS 512u   /* PMD entries per PUD (PTRS_PER_PMD) */
+
+/* ---- PTEs and PMDs --------------------------------------------------- */
+enum pte_kind { PTE_NONE, PTE_ZERO, PTE_PRESENT, PTE_SWAP };
+
+#define PTE_WRITE  0x01u   /* pte_write */
+#define PTE_YOUNG  0x02u   /* pte_young (accessed) */
+#define PTE_DIRTY  0x04u   /* pte_dirty */
+#define PTE_UFFD   0x08u   /* pte_uffd_wp / pte_swp_uffd_wp */
+#define PTE_EXCL   0x10u   /* PageAnonExclusive / pte_swp_exclusive */
+
+struct pte {
+	uint32_t val;      /* folio id (PRESENT) or swap slot id (SWAP) */
+	uint16_t subpage;  /* page index inside the folio */
+	uint8_t kind;      /* enum pte_kind */
+	uint8_t flags;     /* PTE_* */
+};
+
+enum pmd_kind { PMD_TABLE, PMD_HUGE, PMD_HUGE_ZERO };
+
+struct pmd {
+	uint64_t index;    /* PMD range number */
+	uint8_t kind;      /* enum pmd_kind; a missing entry is pmd_none */
+	uint8_t flags;     /* PTE_* for huge mappings */
+	uint32_t folio;    /* PMD_HUGE */
+	struct pte *ptes;  /* PMD_TABLE: pmd_pages entries */
+};
+
+/* ---- VMAs and mms ---------------------------------------------------- */
+#define VM_WRITE      0x01u
+#define VM_HUGEPAGE   0x02u
+#define VM_NOHUGEPAGE 0x04u
+#define VM_UFFD_WP    0x08u
+
+struct vma {
+	uint64_t start, end;   /* pages, [start, end) */
+	uint64_t pgoff;        /* vm_pgoff: travels with the pages on mremap */
+	uint32_t anon_vma;     /* 0 until the first anonymous fault */
+	uint8_t flags;         /* VM_* */
+};
+
+struct mm {
+	bool alive;
+	bool registered;       /* MMF_VM_HUGEPAGE: on khugepaged's list */
+	bool has_pinned;       /* MMF_HAS_PINNED */
+	uint32_t mm_id;        /* MM-ID (7.3), 1-based */
+	struct vma *vmas;      /* sorted by start, non-overlapping */
+	uint32_t nr_vmas, cap_vmas;
+	struct pmd *pmds;      /* sorted by index */
+	uint32_t nr_pmds, cap_pmds;
+	uint64_t *puds;        /* populated PUD entries, sorted */
+	uint32_t nr_puds, cap_puds;
+};
+
+/* ---- folios ---------------------------------------------------------- */
+#define FOLIO_SWAPCACHE   0x001u
+#define FOLIO_REFERENCED  0x002u  /* PG_referenced */
+#define FOLIO_YOUNG       0x004u  /* PG_young (6.12+) */
+#define FOLIO_LAZYFREE    0x008u  /* anon && !swapbacked: MADV_FREE'd */
+#define FOLIO_DEFERRED    0x010u  /* on the deferred split queue */
+#define FOLIO_PARTIAL     0x020u  /* queued as partially mapped */
+#define FOLIO_SHARED_BIT  0x040u  /* MM-ID "maybe mapped shared" */
+
+struct folio {
+	int32_t refcount;          /* 0: free */
+	int32_t entire_mapcount;   /* PMD mappings */
+	int32_t large_mapcount;    /* PTE + PMD mappings (also for small folios) */
+	int32_t nr_pages_mapped;   /* subpages with >= 1 PTE mapping */
+	int32_t pincount;
+	uint32_t mm_id[2];
+	int32_t mm_id_mapcount[2];
+	uint32_t swap;             /* swap slot while in the swap cache */
+	uint16_t flags;            /* FOLIO_* */
+	uint8_t order;
+	uint8_t data0;             /* small folio: content is not zero */
+	int16_t pmc0;              /* small folio: pmc[0] */
+	int16_t *pmc;              /* large folio: per-subpage PTE mapcount */
+	uint8_t *data;             /* large folio: per-subpage "not zero" */
+	uint32_t next_free;
+	uint32_t mark;              /* collapse: seen in this isolate round */
+};
+
+struct swap_slot {
+	uint32_t count;            /* swap PTEs referring to it */
+	uint32_t folio;            /* swap-cache folio, 0 if none */
+	uint8_t data;              /* content was not zero */
+	uint8_t used;
+};
+
+struct pin {
+	uint32_t mm, folio;
+	uint64_t addr;
+};
+
+/* ---- per-step accounting --------------------------------------------- */
+struct acct {
+	long alloc, freed, fill, dup;
+};
+
+/* ---- the world ------------------------------------------------------- */
+struct khp_world {
+	struct khp_config cfg;
+	struct khp_profile prof;
+	unsigned pmd_order;
+	unsigned nr_mms;              /* ids ever created */
+	struct mm mms[KHP_MAX_MMS];
+	struct folio *folios;         /* folios[0] unused */
+	uint32_t nr_folios, cap_folios, free_folio;
+	struct swap_slot *swap;       /* swap[0] unused */
+	uint32_t nr_swap, cap_swap, free_swap;
+	uint32_t next_anon_vma;
+	uint32_t fail_alloc;
+	long pages_in_use;
+	long swap_in_use;
+	bool check;
+	struct acct *acct;            /* non-NULL while a collapse accounts */
+	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
+	uint32_t mark_gen;
+	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
+	uint32_t nr_pins, cap_pins;
+	char err[192];
+};
+
+/* ---- world.c --------------------------------------------------------- */
+int khp_err(struct khp_world *w, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct mm *mm_get(struct khp_world *w, unsigned id);
+static inline unsigned pmd_nr(const struct khp_world *w) { return w->cfg.pmd_pages; }
+static inline uint64_t pmd_index(const struct khp_world *w, uint64_t addr)
+{
+	return addr >> w->pmd_order;
+}
+
+/* ---- folio.c --------------------------------------------------------- */
+static inline struct folio *folio_of(const struct khp_world *w, uint32_t id)
+{
+	return &w->folios[id];
+}
+static inline unsigned folio_nr_pages(const struct folio *f) { return 1u << f->order; }
+static inline int16_t *folio_pmc(struct folio *f) { return f->order ? f->pmc : &f->pmc0; }
+static inline const int16_t *folio_pmc_c(const struct folio *f) { return f->order ? f->pmc : &f->pmc0; }
+static inline uint8_t *folio_data(struct folio *f) { return f->order ? f->data : &f->data0; }
+int folio_alloc(struct khp_world *w, unsigned order, uint32_t *id);
+void folio_get(struct khp_world *w, uint32_t id, int refs);
+void folio_put(struct khp_world *w, uint32_t id, int refs);
+bool folio_alloc_huge_fails(struct khp_world *w);
+int folio_split(struct khp_world *w, uint32_t id);
+void free_swap_cache(struct khp_world *w, uint32_t id);
+void folio_free_swap(struct khp_world *w, uint32_t id);
+void swap_slot_release(struct khp_world *w, uint32_t slot);
+
+/* ---- rmap.c ---------------------------------------------------------- */
+void rmap_add_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm);
+void rmap_remove_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm);
+void rmap_add_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
+void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
+int page_mapcount(const struct folio *f, unsigned sub);
+bool folio_likely_mapped_shared(const struct folio *f);
+bool folio_maybe_mapped_shared(const struct folio *f);
+bool page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
+		 const struct folio *f, unsigned sub);
+
+/* ---- vma.c ----------------------------------------------------------- */
+struct vma *vma_find(struct mm *mm, uint64_t addr);
+bool vma_range_covered(struct mm *mm, uint64_t start, uint64_t end);
+int vma_split_at(struct khp_world *w, struct mm *mm, uint64_t addr);
+int vma_isolate_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
+void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end);
+void vma_merge_register(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
+void vma_khugepaged_enter(struct khp_world *w, struct mm *mm, const struct vma *v);
+int vma_insert(struct khp_world *w, struct mm *mm, const struct vma *v);
+void vma_remove_range(struct mm *mm, uint64_t start, uint64_t end);
+void vma_anon_prepare(struct khp_world *w, struct mm *mm, struct vma *v);
+bool vma_thp_eligible(const struct khp_world *w, const struct mm *mm, const struct vma *v,
+		      bool enforce_sysfs);
+bool vma_range_free(struct mm *mm, uint64_t start, uint64_t end);
+bool vma_thp_policy(const struct khp_world *w, const struct vma *v, bool enforce_sysfs);
+
+/* ---- pgtable.c ------------------------------------------------------- */
+struct pmd *pmd_lookup(struct mm *mm, uint64_t index);
+int pmd_alloc_table(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out);
+int pmd_alloc_huge(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out);
+void pmd_free_entry(struct khp_world *w, struct mm *mm, uint64_t index);
+bool pud_present(struct mm *mm, uint64_t pmd_idx);
+void pud_free_unused(struct mm *mm, unsigned pmd_order);
+int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index);
+struct pte *pte_lookup(struct khp_world *w, struct mm *mm, uint64_t addr);
+int pte_alloc(struct khp_world *w, struct mm *mm, uint64_t addr, struct pte **out);
+
+/* ---- zap.c ----------------------------------------------------------- */
+void zap_pte(struct khp_world *w, struct mm *mm, struct pte *pte);
+int zap_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end, bool free_tables);
+void zap_mm(struct khp_world *w, struct mm *mm);
+void free_pgtables(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
+
+/* ---- fault.c --------------------------------------------------------- */
+int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write);
+int do_swap_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *pte, bool write);
+
+/* ---- ops ------------------------------------------------------------- */
+int op_fork(struct khp_world *w, unsigned parent, unsigned child);
+int op_mremap(struct khp_world *w, const struct khp_op *op);
+int op_madvise(struct khp_world *w, const struct khp_op *op);
+int op_mprotect(struct khp_world *w, const struct khp_op *op);
+int op_pin(struct khp_world *w, const struct khp_op *op, bool pin);
+int op_age(struct khp_world *w, const struct khp_op *op);
+void deferred_split_scan(struct khp_world *w);
+int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte);
+void unpin_mm(struct khp_world *w, unsigned mm);
+int op_munmap_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
+
+/* ---- scan.c / collapse.c --------------------------------------------- */
+struct scan_state {
+	enum scan_result result;
+	unsigned none_or_zero, unmapped, referenced, shared;
+	bool writable;
+	bool loop_done;        /* the PTE loop ran to the end (passed every gate) */
+	uint32_t present[KHP_PMD_PAGES_MAX / 32]; /* 7.3: present-PTE bitmap */
+};
+void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+	      bool khugepaged, struct scan_state *ss);
+enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uint64_t index);
+int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
+int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
+enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
+				    unsigned offset, unsigned order, bool khugepaged,
+				    unsigned unmapped, struct khp_record *rec);
+unsigned count_shared(struct khp_world *w, struct mm *mm, uint64_t index, bool exact_oracle);
+
+/* ---- check.c --------------------------------------------------------- */
+int world_check(const struct khp_world *w, char *msg, size_t len);
+
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mremap(2) (mm/mremap.c): shrink in place, grow in place, or move with
+ * MREMAP_MAYMOVE | MREMAP_FIXED.  Pages keep their folio, PTE bits and
+ * rmap; the new VMA carries the old page offset, so it merges with its
+ * neighbours only when the kernel's vma_merge() would.  A PMD mapping moves
+ * whole when source and destination are PMD-aligned and the whole PMD moves
+ * (move_huge_pmd()); otherwise it is split first.
+ */
+#include <string.h>
+#include "internal.h"
+
+
+/* move_page_tables() for [from, from + len) -> to */
+static int move_ptes(struct khp_world *w, struct mm *mm, uint64_t from, uint64_t to,
+		     uint64_t len)
+{
+	unsigned nr = pmd_nr(w);
+	uint64_t mask = nr - 1;
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t src = from + done, dst = to + done;
+		struct pmd *spmd = pmd_lookup(mm, pmd_index(w, src));
+		struct pte *s, *d;
+		int ret;
+
+		if (spmd && spmd->kind != PMD_TABLE) {
+			if (!(src & mask) && !(dst & mask) && len - done >= nr &&
+			    !pmd_lookup(mm, pmd_index(w, dst))) {
+				struct pmd copy = *spmd, *dpmd;
+
+				pmd_free_entry(w, mm, spmd->index);
+				ret = pmd_alloc_huge(w, mm, pmd_index(w, dst), &dpmd);
+				if (ret)
+					return ret;
+				dpmd->kind = copy.kind;
+				dpmd->folio = copy.folio;
+				dpmd->flags = copy.flags;
+				done += nr;
+				continue;
+			}
+			ret = split_huge_pmd(w, mm, spmd->index);
+			if (ret)
+				return ret;
+		}
+		s = pte_lookup(w, mm, src);
+		if (!s || s->kind == PTE_NONE) {
+			done++;
+			continue;
+		}
+		{
+			struct pmd *dpmd = pmd_lookup(mm, pmd_index(w, dst));
+
+			if (dpmd && dpmd->kind != PMD_TABLE) {
+				ret = split_huge_pmd(w, mm, dpmd->index);
+				if (ret)
+					return ret;
+			}
+		}
+		ret = pte_alloc(w, mm, dst, &d);
+		if (ret)
+			return ret;
+		s = pte_lookup(w, mm, src);     /* the pmd array may have moved */
+		*d = *s;
+		memset(s, 0, sizeof(*s));
+		done++;
+	}
+	return 0;
+}
+
+/* move_vma(): a new VMA at `to` of new_len pages, old_len pages of it populated */
+static int move_vma(struct khp_world *w, struct mm *mm, uint64_t addr, uint64_t old_len,
+		    uint64_t to, uint64_t new_len)
+{
+	struct vma *v = vma_find(mm, addr);
+	struct vma nv = *v;
+	int ret;
+
+	nv.start = to;
+	nv.end = to + new_len;
+	nv.pgoff = v->pgoff + (addr - v->start);
+	ret = vma_insert(w, mm, &nv);
+	if (ret)
+		return ret;
+	ret = move_ptes(w, mm, addr, to, old_len);
+	if (ret)
+		return ret;
+	ret = op_munmap_range(w, mm, addr, addr + old_len);
+	if (ret)
+		return ret;
+	vma_merge_register(w, mm, to, to + new_len);
+	return 0;
+}
+
+int op_mremap(struct khp_world *w, const struct khp_op *op)
+{
+	struct mm *mm = mm_get(w, op->mm);
+	uint64_t addr = op->addr, old_len = op->pages;
+	uint64_t new_len = (op->flags & KHP_OPF_NEW_PAGES) ? op->new_pages : op->pages;
+	struct vma *v;
+	int ret;
+
+	if (!mm)
+		return -ENOENT;
+	v = vma_find(mm, addr);
+	/* vma_to_resize(): the old range must lie in one VMA */
+	if (!v || addr + old_len > v->end)
+		return khp_err(w, -EFAULT, "mremap: [%#llx, %#llx) is not inside one VMA of mm %u",
+			       (unsigned long long)addr, (unsigned long long)(addr + old_len), op->mm);
+	if (!(op->flags & KHP_OPF_TO)) {
+		if (new_len < old_len)
+			return op_munmap_range(w, mm, addr + new_len, addr + old_len);
+		if (new_len == old_len)
+			return 0;
+		/* grow in place: only at the end of the VMA into free space */
+		if (addr + old_len != v->end || !vma_range_free(mm, v->end, addr + new_len))
+			return khp_err(w, -ENOMEM, "mremap: cannot grow [%#llx, +%llu) in place",
+				       (unsigned long long)addr, (unsigned long long)old_len);
+		v->end = addr + new_len;
+		vma_merge_register(w, mm, v->start, v->end);
+		return 0;
+	}
+	if (addr + old_len > op->to && op->to + new_len > addr)
+		return khp_err(w, -EINVAL, "mremap: source and destination overlap");
+	/* MREMAP_FIXED: whatever is mapped at the destination goes first */
+	ret = op_munmap_range(w, mm, op->to, op->to + new_len);
+	if (ret)
+		return ret;
+	if (new_len < old_len) {
+		ret = op_munmap_range(w, mm, addr + new_len, addr + old_len);
+		if (ret)
+			return ret;
+		old_len = new_len;
+	}
+	return move_vma(w, mm, addr, old_len, op->to, new_len);
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Page tables: per mm a sorted array of PMD entries (a missing entry is
+ * pmd_none), each a PTE table of pmd_pages entries or a huge mapping, plus
+ * the set of populated PUD entries (mm_find_pmd() fails without one, which
+ * is SCAN_PMD_NULL in 6.1 / 6.12).  split_huge_pmd() lives here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+static uint32_t pmd_slot(const struct mm *mm, uint64_t index)
+{
+	uint32_t lo = 0, hi = mm->nr_pmds;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (mm->pmds[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct pmd *pmd_lookup(struct mm *mm, uint64_t index)
+{
+	uint32_t i = pmd_slot(mm, index);
+
+	return i < mm->nr_pmds && mm->pmds[i].index == index ? &mm->pmds[i] : NULL;
+}
+
+static int pud_populate(struct khp_world *w, struct mm *mm, uint64_t pmd_idx)
+{
+	uint64_t pud = pmd_idx / KHP_PUD_PMDS;
+	uint32_t lo = 0, hi = mm->nr_puds;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (mm->puds[mid] < pud)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < mm->nr_puds && mm->puds[lo] == pud)
+		return 0;
+	if (mm->nr_puds == mm->cap_puds) {
+		uint32_t cap = mm->cap_puds ? mm->cap_puds * 2 : 4;
+		uint64_t *p = realloc(mm->puds, cap * sizeof(*p));
+
+		if (!p)
+			return khp_err(w, -ENOMEM, "out of memory for page tables");
+		mm->puds = p;
+		mm->cap_puds = cap;
+	}
+	memmove(&mm->puds[lo + 1], &mm->puds[lo], (mm->nr_puds - lo) * sizeof(uint64_t));
+	mm->puds[lo] = pud;
+	mm->nr_puds++;
+	return 0;
+}
+
+bool pud_present(struct mm *mm, uint64_t pmd_idx)
+{
+	uint64_t pud = pmd_idx / KHP_PUD_PMDS;
+
+	for (uint32_t i = 0; i < mm->nr_puds; i++)
+		if (mm->puds[i] == pud)
+			return true;
+	return false;
+}
+
+/* free_pgtables(): PUD entries with no VMA left below them go away. */
+void pud_free_unused(struct mm *mm, unsigned pmd_order)
+{
+	uint32_t out = 0;
+	unsigned shift = pmd_order + 9;   /* log2(KHP_PUD_PMDS) = 9 */
+
+	for (uint32_t i = 0; i < mm->nr_puds; i++) {
+		uint64_t start = mm->puds[i] << shift, end = (mm->puds[i] + 1) << shift;
+		bool used = false;
+
+		for (uint32_t j = 0; j < mm->nr_vmas && !used; j++)
+			used = mm->vmas[j].start < end && mm->vmas[j].end > start;
+		if (used)
+			mm->puds[out++] = mm->puds[i];
+	}
+	mm->nr_puds = out;
+}
+
+static int pmd_insert(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out)
+{
+	uint32_t i = pmd_slot(mm, index);
+	int ret = pud_populate(w, mm, index);
+
+	if (ret)
+		return ret;
+	if (mm->nr_pmds == mm->cap_pmds) {
+		uint32_t cap = mm->cap_pmds ? mm->cap_pmds * 2 : 8;
+		struct pmd *p = realloc(mm->pmds, cap * sizeof(*p));
+
+		if (!p)
+			return khp_err(w, -ENOMEM, "out of memory for page tables");
+		mm->pmds = p;
+		mm->cap_pmds = cap;
+	}
+	memmove(&mm->pmds[i + 1], &mm->pmds[i], (mm->nr_pmds - i) * sizeof(struct pmd));
+	mm->nr_pmds++;
+	memset(&mm->pmds[i], 0, sizeof(struct pmd));
+	mm->pmds[i].index = index;
+	*out = &mm->pmds[i];
+	return 0;
+}
+
+/* __pte_alloc(): an empty PTE table for a pmd_none entry */
+int pmd_alloc_table(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out)
+{
+	struct pte *ptes = calloc(pmd_nr(w), sizeof(*ptes));
+	int ret;
+
+	if (!ptes)
+		return khp_err(w, -ENOMEM, "out of memory for page tables");
+	ret = pmd_insert(w, mm, index, out);
+	if (ret) {
+		free(ptes);
+		return ret;
+	}
+	(*out)->kind = PMD_TABLE;
+	(*out)->ptes = ptes;
+	return 0;
+}
+
+int pmd_alloc_huge(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out)
+{
+	int ret = pmd_insert(w, mm, index, out);
+
+	if (!ret)
+		(*out)->kind = PMD_HUGE;
+	return ret;
+}
+
+/* pmd_clear() + pte_free(): the entry becomes pmd_none */
+void pmd_free_entry(struct khp_world *w, struct mm *mm, uint64_t index)
+{
+	uint32_t i = pmd_slot(mm, index);
+
+	if (i >= mm->nr_pmds || mm->pmds[i].index != index)
+		return;
+	free(mm->pmds[i].ptes);
+	memmove(&mm->pmds[i], &mm->pmds[i + 1], (mm->nr_pmds - i - 1) * sizeof(struct pmd));
+	mm->nr_pmds--;
+	(void)w;
+}
+
+/*
+ * __split_huge_pmd_locked() for anonymous memory: the PMD mapping becomes
+ * pmd_pages PTEs with the PMD's write/young/dirty/exclusive bits; the huge
+ * zero page becomes zero-page PTEs.
+ */
+int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index)
+{
+	struct pmd *pmd = pmd_lookup(mm, index);
+	unsigned nr = pmd_nr(w);
+	struct pte *ptes;
+
+	if (!pmd || pmd->kind == PMD_TABLE)
+		return 0;
+	ptes = calloc(nr, sizeof(*ptes));
+	if (!ptes)
+		return khp_err(w, -ENOMEM, "out of memory for page tables");
+	for (unsigned i = 0; i < nr; i++) {
+		if (pmd->kind == PMD_HUGE_ZERO) {
+			ptes[i].kind = PTE_ZERO;
+			ptes[i].flags = pmd->flags & PTE_YOUNG;
+			continue;
+		}
+		ptes[i].kind = PTE_PRESENT;
+		ptes[i].val = pmd->folio;
+		ptes[i].subpage = (uint16_t)i;
+		ptes[i].flags = pmd->flags;
+	}
+	if (pmd->kind == PMD_HUGE) {
+		folio_get(w, pmd->folio, (int)nr - 1);
+		rmap_add_ptes(w, pmd->folio, 0, nr, mm);
+		rmap_remove_pmd(w, pmd->folio, mm);
+	}
+	pmd->kind = PMD_TABLE;
+	pmd->folio = 0;
+	pmd->flags = 0;
+	pmd->ptes = ptes;
+	return 0;
+}
+
+struct pte *pte_lookup(struct khp_world *w, struct mm *mm, uint64_t addr)
+{
+	struct pmd *pmd = pmd_lookup(mm, pmd_index(w, addr));
+
+	if (!pmd || pmd->kind != PMD_TABLE)
+		return NULL;
+	return &pmd->ptes[addr & (pmd_nr(w) - 1)];
+}
+
+/* pte_alloc(): the PTE of addr, allocating its table; the PMD must not be huge. */
+int pte_alloc(struct khp_world *w, struct mm *mm, uint64_t addr, struct pte **out)
+{
+	uint64_t index = pmd_index(w, addr);
+	struct pmd *pmd = pmd_lookup(mm, index);
+	int ret;
+
+	if (!pmd) {
+		ret = pmd_alloc_table(w, mm, index, &pmd);
+		if (ret)
+			return ret;
+	}
+	if (pmd->kind != PMD_TABLE)
+		return -EINVAL;
+	*out = &pmd->ptes[addr & (pmd_nr(w) - 1)];
+	return 0;
+}

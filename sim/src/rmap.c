@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reverse-map accounting of anonymous folios (mm/rmap.c) and the three
+ * eras' "is this page shared?" predicates.
+ *
+ * All counters are kept separately so every era can be computed from the
+ * same state (KR 5): per-subpage PTE mapcounts, the entire (PMD) mapcount,
+ * the large (total) mapcount, nr_pages_mapped, and the two MM-ID slots with
+ * the "maybe mapped shared" bit (KR 5.3).  Counts are natural (0-based),
+ * unlike the kernel's -1-based storage.  References are folio.c's business.
+ */
+#include "internal.h"
+
+/* folio_add_return_large_mapcount(): MM-ID slot update, KR 5.3 */
+static void mm_id_add(struct folio *f, uint32_t id, int diff, int old_total)
+{
+	if (f->mm_id[0] == id) {
+		f->mm_id_mapcount[0] += diff;
+	} else if (f->mm_id[1] == id) {
+		f->mm_id_mapcount[1] += diff;
+	} else if (!f->mm_id[0]) {
+		f->mm_id[0] = id;
+		f->mm_id_mapcount[0] = diff;
+		if (old_total)
+			f->flags |= FOLIO_SHARED_BIT;
+	} else if (!f->mm_id[1]) {
+		f->mm_id[1] = id;
+		f->mm_id_mapcount[1] = diff;
+		f->flags |= FOLIO_SHARED_BIT;
+	}
+	/* else: a third mm; only the total changes and the bit stays set */
+}
+
+/* folio_sub_return_large_mapcount(): MM-ID slot update, KR 5.3 */
+static void mm_id_sub(struct folio *f, uint32_t id, int diff, int new_total)
+{
+	for (int s = 0; s < 2; s++) {
+		if (f->mm_id[s] != id)
+			continue;
+		f->mm_id_mapcount[s] -= diff;
+		if (f->mm_id_mapcount[s] > 0)
+			return;     /* slot still owned: no re-evaluation */
+		f->mm_id[s] = 0;
+		f->mm_id_mapcount[s] = 0;
+		break;
+	}
+	if (f->mm_id_mapcount[0] == new_total || f->mm_id_mapcount[1] == new_total)
+		f->flags &= ~FOLIO_SHARED_BIT;
+}
+
+static void mapcount_add(struct folio *f, const struct mm *mm, int diff)
+{
+	int old = f->large_mapcount;
+
+	f->large_mapcount += diff;
+	if (f->order)
+		mm_id_add(f, mm->mm_id, diff, old);
+}
+
+static void mapcount_sub(struct folio *f, const struct mm *mm, int diff)
+{
+	f->large_mapcount -= diff;
+	if (f->order)
+		mm_id_sub(f, mm->mm_id, diff, f->large_mapcount);
+}
+
+/* deferred_split_folio(folio, partially_mapped) */
+static void deferred_split_queue(struct folio *f, bool partial)
+{
+	if (f->flags & FOLIO_SWAPCACHE)
+		return;
+	f->flags |= FOLIO_DEFERRED;
+	if (partial)
+		f->flags |= FOLIO_PARTIAL;
+}
+
+/* folio_add_anon_rmap_ptes() / folio_try_dup_anon_rmap_ptes() */
+void rmap_add_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm)
+{
+	struct folio *f = folio_of(w, id);
+	int16_t *pmc = folio_pmc(f);
+
+	for (unsigned i = sub; i < sub + nr; i++)
+		if (pmc[i]++ == 0)
+			f->nr_pages_mapped++;
+	mapcount_add(f, mm, (int)nr);
+}
+
+/*
+ * folio_remove_rmap_ptes(): one batch of consecutive subpages.  A large
+ * folio left partially mapped is queued for deferred split: 6.1 per page
+ * whose own mapcount hit zero (page_remove_rmap), 6.12+ once per batch
+ * when pages became unmapped, others stay mapped and no PMD maps it.
+ */
+void rmap_remove_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm)
+{
+	struct folio *f = folio_of(w, id);
+	int16_t *pmc = folio_pmc(f);
+	unsigned unmapped = 0;
+
+	for (unsigned i = sub; i < sub + nr; i++) {
+		if (--pmc[i] == 0) {
+			f->nr_pages_mapped--;
+			unmapped++;
+		}
+	}
+	mapcount_sub(f, mm, (int)nr);
+	if (!f->order || !unmapped || f->entire_mapcount)
+		return;
+	if (w->prof.kernel == KHP_LINUX_6_1 || f->nr_pages_mapped)
+		deferred_split_queue(f, true);
+}
+
+/* folio_add_anon_rmap_pmd() / folio_try_dup_anon_rmap_pmd() */
+void rmap_add_pmd(struct khp_world *w, uint32_t id, struct mm *mm)
+{
+	struct folio *f = folio_of(w, id);
+
+	f->entire_mapcount++;
+	mapcount_add(f, mm, 1);
+}
+
+/* folio_remove_rmap_pmd(): queue when the last PMD goes and only some pages stay mapped */
+void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm)
+{
+	struct folio *f = folio_of(w, id);
+
+	f->entire_mapcount--;
+	mapcount_sub(f, mm, 1);
+	if (!f->entire_mapcount && f->nr_pages_mapped &&
+	    f->nr_pages_mapped < (int)folio_nr_pages(f))
+		deferred_split_queue(f, true);
+}
+
+/* 6.1 page_mapcount(): PTEs of this subpage + PMD mappings of the folio */
+int page_mapcount(const struct folio *f, unsigned sub)
+{
+	return folio_pmc_c(f)[sub] + f->entire_mapcount;
+}
+
+/* 6.12 folio_likely_mapped_shared() (include/linux/mm.h) */
+bool folio_likely_mapped_shared(const struct folio *f)
+{
+	int mapcount = f->large_mapcount;
+
+	if (!f->order)
+		return mapcount > 1;
+	if (mapcount <= 1)
+		return false;
+	if (f->entire_mapcount || mapcount > (int)folio_nr_pages(f))
+		return true;
+	/* guess from the first subpage */
+	return f->pmc[0] > 1;
+}
+
+/* 7.3 folio_maybe_mapped_shared() with CONFIG_MM_ID */
+bool folio_maybe_mapped_shared(const struct folio *f)
+{
+	if (!f->order)
+		return f->large_mapcount > 1;
+	if (f->large_mapcount <= 1)
+		return false;
+	return f->flags & FOLIO_SHARED_BIT;
+}
+
+/*
+ * The shared test khugepaged applies to a PTE mapping (f, sub) in kernel k;
+ * `exact` is the oracle: another live mm maps this very page.  An anonymous
+ * private page is mapped at most once per mm, so that is page_mapcount > 1.
+ */
+bool page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
+		 const struct folio *f, unsigned sub)
+{
+	if (exact)
+		return page_mapcount(f, sub) > 1;
+	switch (k) {
+	case KHP_LINUX_6_1:
+		return page_mapcount(f, sub) > 1;
+	case KHP_LINUX_6_12:
+		return folio_likely_mapped_shared(f);
+	default:
+		return folio_maybe_mapped_shared(f);
+	}
+	(void)w;
+}
