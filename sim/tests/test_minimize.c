@@ -42,7 +42,7 @@ static void push(struct khp_program *p, enum khp_op_type t, unsigned mm, uint64_
  * The extreme case with noise: parent and child keep pages 1..256 of a
  * fork-shared THP, the parent writes page 257 (one writable private page,
  * 255 pte_none), khugepaged in the parent.  Noise: a second unrelated VMA,
- * a collapse elsewhere, splits, agings of the other mm.
+ * touches elsewhere, a deferred-split pass before the fork, aging the child.
  */
 static void build_noisy_extreme(struct khp_program *p, unsigned pmd)
 {
@@ -65,7 +65,7 @@ static void build_noisy_extreme(struct khp_program *p, unsigned pmd)
 	push(p, KHP_OP_DONTNEED, 1, 4 * pmd + h + 1, h - 1, 0);
 	push(p, KHP_OP_TOUCH, 1, 8 * pmd, 2, 0);                    /* noise */
 	push(p, KHP_OP_TOUCH, 0, 4 * pmd + h + 1, 1, KHP_OPF_WRITE);
-	push(p, KHP_OP_SPLIT, 0, 0, 0, 0);                          /* noise */
+	push(p, KHP_OP_TOUCH, 1, 8 * pmd + 5, 1, 0);                /* noise */
 	push(p, KHP_OP_KHUGEPAGED, 0, 4 * pmd, 0, 0);
 	push(p, KHP_OP_KHUGEPAGED, 1, 8 * pmd, 0, 0);               /* noise */
 }
