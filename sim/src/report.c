@@ -8,6 +8,7 @@
  * khp_run.maps), printed 64 PTEs per line.  JSON output is hand-written
  * with a fixed key order so that it is byte-stable and jq-friendly.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,22 @@ void khp_report_config_line(FILE *f, const struct khp_config *c)
 		"thp=%s use_zero_page=%d swap=%d shrink_underused=%d mthp_orders=%s",
 		c->pmd_pages, c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
 		thp_name(c->thp), c->use_zero_page, c->swap, c->shrink_underused, orders);
+}
+
+/* Names of the API's error codes (khpsim.h), for program errors. */
+static const char *api_errno_name(int err)
+{
+	switch (err) {
+	case EINVAL: return "EINVAL";
+	case ENOENT: return "ENOENT";
+	case EFAULT: return "EFAULT";
+	case EEXIST: return "EEXIST";
+	case ERANGE: return "ERANGE";
+	case ENOMEM: return "ENOMEM";
+	case E2BIG: return "E2BIG";
+	case EUCLEAN: return "EUCLEAN";
+	default: return khp_errno_name(err);
+	}
 }
 
 /* ---- the text table ----------------------------------------------------- */
@@ -310,9 +327,13 @@ size_t khp_report_errors(FILE *f, const struct khp_program *p, const struct khp_
 		bad++;
 		if (r->err_step < p->nr_ops)
 			opn = khp_op_name((enum khp_op_type)p->ops[r->err_step].type);
-		fprintf(f, "%s: program error at step %zu (%s): %s (%s)\n",
-			khp_profile_name(r->profile), r->err_step, opn,
-			r->errmsg[0] ? r->errmsg : "op refused", khp_errno_name(-r->err));
+		if (!strncmp(r->errmsg, "step ", 5))
+			fprintf(f, "%s: program error: %s (%s)\n", khp_profile_name(r->profile),
+				r->errmsg, api_errno_name(-r->err));
+		else
+			fprintf(f, "%s: program error at step %zu (%s): %s (%s)\n",
+				khp_profile_name(r->profile), r->err_step, opn,
+				r->errmsg[0] ? r->errmsg : "op refused", api_errno_name(-r->err));
 	}
 	return bad;
 }
@@ -406,7 +427,7 @@ void khp_report_run_json(FILE *f, const struct khp_run *run, int indent)
 	fputs(", \"error\": ", f);
 	if (run->err) {
 		fprintf(f, "{\"step\": %zu, \"errno\": ", run->err_step);
-		khp_report_json_string(f, khp_errno_name(-run->err));
+		khp_report_json_string(f, api_errno_name(-run->err));
 		fputs(", \"message\": ", f);
 		khp_report_json_string(f, run->errmsg);
 		fputc('}', f);

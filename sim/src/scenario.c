@@ -562,7 +562,7 @@ static int read_program(struct reader *rd, const cJSON *arr, struct khp_program 
 			return rd->rc;
 		rc = khp_program_push(prog, &op);
 		if (rc)
-			return rd_fail(rd, rc, p, "cannot add op: %s", khp_errno_name(-rc));
+			return rd_fail(rd, rc, p, "cannot add op: %s", strerror(-rc));
 	}
 	return 0;
 }
@@ -785,7 +785,7 @@ static int read_expects(struct reader *rd, const cJSON *arr, struct khp_scenario
 			return rd->rc;
 		rc = khp_scenario_add_expect(sc, &e);
 		if (rc)
-			return rd_fail(rd, rc, p, "cannot add expectation: %s", khp_errno_name(-rc));
+			return rd_fail(rd, rc, p, "cannot add expectation: %s", strerror(-rc));
 	}
 	return 0;
 }
