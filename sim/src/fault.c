@@ -233,11 +233,13 @@ int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool writ
 	}
 	pmd = pmd_lookup(mm, index);
 	if (pmd && pmd->kind == PMD_HUGE) {
-		pmd->flags |= PTE_YOUNG;
-		if (!write)
+		/* huge_pmd_set_accessed(), unless it is a write to a read-only PMD */
+		if (!write) {
+			pmd->flags |= PTE_YOUNG;
 			return 0;
+		}
 		if (pmd->flags & PTE_WRITE) {
-			pmd->flags |= PTE_DIRTY;
+			pmd->flags |= PTE_DIRTY | PTE_YOUNG;
 			set_data(folio_of(w, pmd->folio), sub);
 			return 0;
 		}

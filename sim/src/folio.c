@@ -137,13 +137,18 @@ void free_swap_cache(struct khp_world *w, uint32_t id)
 		folio_free_swap(w, id);
 }
 
-/* Rewrite every PTE of folio `id` through map[sub] (new folio ids, order 0). */
+#define SPLIT_TO_ZERO UINT32_MAX
+
+/*
+ * Rewrite every PTE of folio `id` through map[sub]: a new order-0 folio, or
+ * SPLIT_TO_ZERO for a zero-filled page remapped to the shared zero page.
+ */
 static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *map)
 {
 	for (unsigned m = 0; m < w->nr_mms; m++) {
 		struct mm *mm = &w->mms[m];
 
-		for (uint32_t i = 0; i < mm->nr_pmds; i++) {
+		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
 			struct pmd *pmd = &mm->pmds[i];
 
 			if (pmd->kind != PMD_TABLE)
@@ -151,10 +156,49 @@ static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *m
 			for (unsigned j = 0; j < pmd_nr(w); j++) {
 				struct pte *pte = &pmd->ptes[j];
 
-				if (pte->kind == PTE_PRESENT && pte->val == id) {
+				if (pte->kind != PTE_PRESENT || pte->val != id)
+					continue;
+				if (map[pte->subpage] == SPLIT_TO_ZERO) {
+					pte->kind = PTE_ZERO;
+					pte->val = 0;
+					pte->flags = PTE_YOUNG;
+				} else {
 					pte->val = map[pte->subpage];
-					pte->subpage = 0;
 				}
+				pte->subpage = 0;
+			}
+		}
+	}
+}
+
+/*
+ * [6.12+] try_to_map_unused_to_zeropage(): when an anonymous large folio is
+ * split, a zero-filled page that no uffd-armed VMA maps goes to the zero
+ * page.  Marks such subpages SPLIT_TO_ZERO in map[].
+ */
+static void split_mark_zero(struct khp_world *w, const struct folio *f, uint32_t id,
+			    uint32_t *map)
+{
+	unsigned nr = folio_nr_pages(f);
+
+	for (unsigned i = 0; i < nr; i++)
+		map[i] = w->prof.kernel != KHP_LINUX_6_1 && f->pmc[i] && !f->data[i] ?
+			 SPLIT_TO_ZERO : 0;
+	for (unsigned m = 0; w->prof.kernel != KHP_LINUX_6_1 && m < w->nr_mms; m++) {
+		struct mm *mm = &w->mms[m];
+
+		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
+			struct pmd *pmd = &mm->pmds[i];
+
+			for (unsigned j = 0; pmd->kind == PMD_TABLE && j < pmd_nr(w); j++) {
+				const struct pte *pte = &pmd->ptes[j];
+				struct vma *v;
+
+				if (pte->kind != PTE_PRESENT || pte->val != id)
+					continue;
+				v = vma_find(mm, (pmd->index << w->pmd_order) + j);
+				if (v && (v->flags & VM_UFFD_WP))
+					map[pte->subpage] = 0;
 			}
 		}
 	}
@@ -163,7 +207,8 @@ static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *m
 /*
  * split_folio(): turn a PTE-mapped large folio into order-0 folios.  Fails
  * (-EBUSY) while it is PMD-mapped or holds references other than its
- * mappings (can_split_folio()).  Unmapped subpages are freed.
+ * mappings (can_split_folio()).  Unmapped subpages are freed; 6.12+ maps
+ * zero-filled ones to the zero page and frees them too.
  */
 int folio_split(struct khp_world *w, uint32_t id)
 {
@@ -179,6 +224,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 		return 0;
 	if (f->entire_mapcount || f->refcount != f->large_mapcount || f->pincount)
 		return -EBUSY;
+	split_mark_zero(w, f, id, map);
 	pmc = f->pmc;
 	data = f->data;
 	keep = f->flags & (FOLIO_REFERENCED | FOLIO_YOUNG | FOLIO_LAZYFREE);
@@ -188,8 +234,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 	for (unsigned i = 0; i < nr; i++) {
 		uint32_t nid = id;
 
-		map[i] = 0;
-		if (!pmc[i]) {
+		if (!pmc[i] || map[i] == SPLIT_TO_ZERO) {
 			if (acct)
 				acct->freed++;
 			continue;
@@ -208,9 +253,10 @@ int folio_split(struct khp_world *w, uint32_t id)
 		map[i] = nid;
 	}
 	w->acct = acct;
-	if (!pmc[0]) {
-		/* the head page was not mapped: its id is free now */
+	if (!map[0] || map[0] == SPLIT_TO_ZERO) {
+		/* the head page is gone: its id is free now */
 		f = &w->folios[id];
+		memset(f, 0, sizeof(*f));
 		f->next_free = w->free_folio;
 		w->free_folio = id;
 	}

@@ -417,23 +417,57 @@ int op_age(struct khp_world *w, const struct khp_op *op)
 	return 0;
 }
 
+/* [6.12+] thp_underused(): more than max_ptes_none zero-filled subpages */
+static bool thp_underused(const struct khp_world *w, const struct folio *f)
+{
+	unsigned zero = 0;
+
+	if (w->prof.kernel == KHP_LINUX_6_1 || !w->cfg.shrink_underused ||
+	    w->cfg.max_ptes_none == pmd_nr(w) - 1)
+		return false;
+	for (unsigned i = 0; i < folio_nr_pages(f); i++)
+		zero += !f->data[i];
+	return zero > w->cfg.max_ptes_none;
+}
+
+/* split_folio() of a PMD-mapped folio: unmap_folio() splits every PMD first */
+static int split_pmd_mapped_folio(struct khp_world *w, uint32_t id)
+{
+	for (unsigned m = 0; m < w->nr_mms; m++) {
+		struct mm *mm = &w->mms[m];
+
+		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
+			if (mm->pmds[i].kind == PMD_HUGE && mm->pmds[i].folio == id) {
+				int ret = split_huge_pmd(w, mm, mm->pmds[i].index);
+
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return folio_split(w, id);
+}
+
 /*
  * deferred_split_scan(): split the queued partially mapped folios (those
- * with extra references stay queued); 6.12+ drops fully mapped ones that are
- * not underused from the queue.
+ * with extra references stay queued); 6.12+ also splits underused THPs and
+ * drops the other fully mapped ones from the queue.
  */
 void deferred_split_scan(struct khp_world *w)
 {
 	for (uint32_t id = 1; id < w->nr_folios; id++) {
 		struct folio *f = folio_of(w, id);
 
-		if (!f->refcount || !(f->flags & FOLIO_DEFERRED))
+		if (!f->refcount || !f->order || !(f->flags & FOLIO_DEFERRED))
 			continue;
 		if (!(f->flags & FOLIO_PARTIAL)) {
-			f->flags &= ~FOLIO_DEFERRED;
+			if (!thp_underused(w, f) || f->pincount) {
+				f->flags &= ~FOLIO_DEFERRED;
+				continue;
+			}
+			split_pmd_mapped_folio(w, id);
 			continue;
 		}
-		if (folio_split(w, id) == 0)
-			continue;
+		folio_split(w, id);
 	}
 }
