@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The syscall-level operations (design.md section 3) against the kernel
+ * semantics KR describes: faults (zero page, THP and huge zero page at
+ * fault, mTHP at fault), CoW and reuse, fork (write-protect, old child
+ * PTEs, shared PMD, eager copy of pinned pages), PMD splits on partial
+ * DONTNEED / mprotect / mremap, mremap move and resize, exit, pageout and
+ * swap-in, the deferred-split pass, and 7.3 mTHP collapse.  pages_in_use
+ * is checked after each step where it is well defined.
+ */
+#include "khp_test.h"
+
+#include <string.h>
+
+#define N   512u
+#define A   (32 * N)
+
+static void map_of(const struct khp_world *w, unsigned mm, uint64_t addr, char *buf)
+{
+	int err = khp_world_pmd_map(w, mm, addr, buf, KHP_MAP_MAX);
+
+	if (err) {
+		print_error("khp_world_pmd_map failed: %d\n", err);
+		fail();
+	}
+}
+
+/* Read -> zero page (no memory); write on it -> a new private page. */
+static void test_fault_read_zero_then_write(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	size_t n;
+	int use;
+
+	for (use = 0; use < 2; use++) {
+		t_prog(&p, N);
+		t_cfg(&p)->use_zero_page = use;   /* only the huge zero page depends on it */
+		t_mmap(&p, 0, A, N, T_RW);
+		t_touch(&p, 0, A, 4, false);
+		w = T_WORLD(&p, "linux-6.12");
+		T_W_EQ(w, 0, A, "read fault maps the zero page", T_PTE(w, 0, A).kind, KHP_PTE_ZERO);
+		T_W_EQ(w, 0, A, "no memory", t_pages_in_use(w), 0);
+		n = p.nr_ops;
+		t_touch(&p, 0, A, 1, true);
+		T_PLAY(w, &p, n);
+		T_W_EQ(w, 0, A, "write -> present", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+		T_W_EQ(w, 0, A, "write -> writable", T_PTE(w, 0, A).write, true);
+		T_W_EQ(w, 0, A, "write -> order 0", T_PTE(w, 0, A).order, 0);
+		T_W_EQ(w, 0, A + 1, "neighbour still zero", T_PTE(w, 0, A + 1).kind, KHP_PTE_ZERO);
+		T_W_EQ(w, 0, A, "one page", t_pages_in_use(w), 1);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/* THP at fault: thp=always, or madvise + VM_HUGEPAGE; not madvise alone. */
+static void test_fault_thp_when_eligible(void **state)
+{
+	static const struct { enum khp_thp_mode thp; unsigned flags; bool huge; } cases[] = {
+		{ KHP_THP_ALWAYS, T_RW, true },
+		{ KHP_THP_MADVISE, T_RW | T_HUGE, true },
+		{ KHP_THP_MADVISE, T_RW, false },
+		{ KHP_THP_NEVER, T_RW | T_HUGE, false },
+		{ KHP_THP_ALWAYS, T_RW | T_NOHUGE, false },
+	};
+	unsigned i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (k = 0; k < KHP_NR_KERNELS; k++) {
+			struct khp_program p;
+			struct khp_world *w;
+			struct khp_totals t;
+
+			t_prog(&p, N);
+			t_cfg(&p)->thp = cases[i].thp;
+			t_mmap(&p, 0, A, N, cases[i].flags);
+			t_touch(&p, 0, A + 5, 1, true);
+			w = T_WORLD(&p, t_kernel_profiles[k]);
+			T_W_EQ(w, 0, A, "PMD THP at fault", T_PTE(w, 0, A + 5).kind == KHP_PTE_PMD,
+			       cases[i].huge);
+			T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), cases[i].huge ? N : 1);
+			khp_world_totals(w, &t);
+			T_W_EQ(w, 0, A, "pmd_thps", t.pmd_thps[0], cases[i].huge);
+			T_W_EQ(w, 0, A, "large folios", t.large_folios, cases[i].huge);
+			khp_world_free(w);
+			khp_program_free(&p);
+		}
+	}
+}
+
+/*
+ * A read fault in a THP-eligible range maps the huge zero page when
+ * use_zero_page is set (no memory; khugepaged sees PMD_MAPPED), else a
+ * THP is allocated.  A write to the huge zero page splits it into
+ * zero-page PTEs and CoWs one 4 KiB page.
+ */
+static void test_fault_huge_zero_page(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	char map[KHP_MAP_MAX];
+	size_t n, step;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_cfg(&p)->thp = KHP_THP_ALWAYS;
+	t_cfg(&p)->use_zero_page = true;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, N, false);
+	step = t_khugepaged(&p, 0, A);
+	w = T_WORLD(&p, "linux-6.1");
+	map_of(w, 0, A, map);
+	T_W_EQ(w, 0, A, "map shows the huge zero page", map[0], 'z');
+	T_W_EQ(w, 0, A, "no memory", t_pages_in_use(w), 0);
+	n = p.nr_ops;
+	t_touch(&p, 0, A + 7, 1, true);
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 0, A, "split into zero PTEs", T_PTE(w, 0, A).kind, KHP_PTE_ZERO);
+	T_W_EQ(w, 0, A + 7, "written page", T_PTE(w, 0, A + 7).kind, KHP_PTE_PRESENT);
+	T_W_EQ(w, 0, A + 7, "written page order", T_PTE(w, 0, A + 7).order, 0);
+	T_W_EQ(w, 0, A, "one page", t_pages_in_use(w), 1);
+	khp_world_free(w);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_RESULT(&r, step, SCAN_PMD_MAPPED);
+		T_TOTAL(&r, pages_in_use, 1);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+
+	t_prog(&p, N);
+	t_cfg(&p)->thp = KHP_THP_ALWAYS;
+	t_cfg(&p)->use_zero_page = false;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 1, false);
+	w = T_WORLD(&p, "linux-6.1");
+	T_W_EQ(w, 0, A, "THP on read without use_zero_page", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
+	T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), N);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* CoW copies 4 KiB; the last mapper reuses its page. */
+static void test_cow_copy_and_reuse(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	uint32_t f, g;
+	size_t n;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 2, true);
+	t_fork(&p, 0, 1);
+	w = T_WORLD(&p, "linux-6.12");
+	f = T_FOLIO_AT(w, 0, A);
+	T_W_EQ(w, 0, A, "pages_in_use after fork", t_pages_in_use(w), 2);
+
+	n = p.nr_ops;
+	t_touch(&p, 1, A, 1, true);     /* child: CoW */
+	T_PLAY(w, &p, n);
+	g = T_FOLIO_AT(w, 1, A);
+	T_W_EQ(w, 1, A, "child got a copy", g != f, true);
+	T_W_EQ(w, 1, A, "copy is order 0", T_PTE(w, 1, A).order, 0);
+	T_W_EQ(w, 1, A, "copy writable", T_PTE(w, 1, A).write, true);
+	T_W_EQ(w, 1, A, "parent keeps its folio", T_FOLIO_AT(w, 0, A), f);
+	T_W_EQ(w, 1, A, "pages_in_use after CoW", t_pages_in_use(w), 3);
+
+	n = p.nr_ops;
+	t_touch(&p, 0, A, 1, true);     /* parent: now exclusive -> reuse */
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 0, A, "parent reuses", T_FOLIO_AT(w, 0, A), f);
+	T_W_EQ(w, 0, A, "parent writable again", T_PTE(w, 0, A).write, true);
+	T_W_EQ(w, 0, A, "no new page on reuse", t_pages_in_use(w), 3);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* fork: both write-protected, child PTEs old, PMD mappings shared. */
+static void test_fork_state(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_pte_info pi, ci;
+	struct khp_totals t;
+	uint32_t thp;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 4, true);
+	t_mmap(&p, 0, A + 2 * N, N, T_RW | T_HUGE);
+	t_touch(&p, 0, A + 2 * N, N, true);
+	t_fork(&p, 0, 1);
+	w = T_WORLD(&p, "linux-7.3");
+	pi = T_PTE(w, 0, A);
+	ci = T_PTE(w, 1, A);
+	T_W_EQ(w, 0, A, "same folio", ci.folio, pi.folio);
+	T_W_EQ(w, 0, A, "parent write-protected", pi.write, false);
+	T_W_EQ(w, 1, A, "child write-protected", ci.write, false);
+	T_W_EQ(w, 0, A, "parent stays young", pi.young, true);
+	T_W_EQ(w, 1, A, "child PTE old", ci.young, false);
+	pi = T_PTE(w, 0, A + 2 * N);
+	ci = T_PTE(w, 1, A + 2 * N);
+	T_W_EQ(w, 1, A + 2 * N, "child PMD-mapped", ci.kind, KHP_PTE_PMD);
+	T_W_EQ(w, 1, A + 2 * N, "PMD shared", ci.folio, pi.folio);
+	T_W_EQ(w, 1, A + 2 * N, "parent PMD write-protected", pi.write, false);
+	T_W_EQ(w, 1, A + 2 * N, "child PMD write-protected", ci.write, false);
+	T_W_EQ(w, 1, A + 2 * N, "child PMD old", ci.young, false);
+	thp = pi.folio;
+	T_W_EQ(w, 1, A + 2 * N, "entire_mapcount", T_FOLIO(w, thp).entire_mapcount, 2);
+	T_W_EQ(w, 1, A + 2 * N, "refcount", T_FOLIO(w, thp).refcount, 2);
+	T_W_EQ(w, 0, A, "pages_in_use unchanged by fork", t_pages_in_use(w), N + 4);
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 0, A, "nr_mms", t.nr_mms, 2);
+	T_W_EQ(w, 0, A, "pmd_thps parent", t.pmd_thps[0], 1);
+	T_W_EQ(w, 0, A, "pmd_thps child", t.pmd_thps[1], 1);
+	T_W_EQ(w, 1, A, "child alive", khp_world_mm_alive(w, 1), true);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* A pinned (GUP) exclusive page is copied at fork; the parent keeps write access. */
+static void test_fork_pinned_page_copied(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_pte_info pi, ci;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 2, true);
+	t_pin(&p, 0, A);
+	t_fork(&p, 0, 1);
+	w = T_WORLD(&p, "linux-6.1");
+	pi = T_PTE(w, 0, A);
+	ci = T_PTE(w, 1, A);
+	T_W_EQ(w, 1, A, "child got its own copy", ci.folio != pi.folio, true);
+	T_W_EQ(w, 0, A, "parent keeps write access", pi.write, true);
+	T_W_EQ(w, 0, A, "parent folio pinned", T_FOLIO(w, pi.folio).pinned, true);
+	T_W_EQ(w, 0, A, "unpinned page shared", T_PTE(w, 1, A + 1).folio, T_PTE(w, 0, A + 1).folio);
+	T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), 3);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* PMD split on a partial DONTNEED; the THP is queued for deferred split. */
+static void test_split_partial_dontneed(void **state)
+{
+	unsigned k;
+
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct khp_program p;
+		struct khp_world *w;
+		struct khp_folio_info fi;
+
+		t_prog(&p, N);
+		t_mmap(&p, 0, A, N, T_RW | T_HUGE);
+		t_touch(&p, 0, A, N, true);
+		t_dontneed(&p, 0, A + 10, 1);
+		w = T_WORLD(&p, t_kernel_profiles[k]);
+		T_W_EQ(w, 0, A, "split", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+		T_W_EQ(w, 0, A, "zapped", T_PTE(w, 0, A + 10).kind, KHP_PTE_NONE);
+		T_W_EQ(w, 0, A, "PTE keeps write", T_PTE(w, 0, A + 11).write, true);
+		fi = T_FOLIO(w, T_PTE(w, 0, A).folio);
+		T_W_EQ(w, 0, A, "large_mapcount", fi.large_mapcount, N - 1);
+		T_W_EQ(w, 0, A, "deferred split queued", fi.deferred_split, true);
+		if (k != KHP_LINUX_6_1)
+			T_W_EQ(w, 0, A, "partially mapped", fi.partially_mapped, true);
+		T_W_EQ(w, 0, A, "THP still allocated", t_pages_in_use(w), N);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/* mprotect of part of a THP splits VMA and PMD. */
+static void test_split_partial_mprotect(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_folio_info fi;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, N, true);
+	t_mprotect(&p, 0, A, 1, false);
+	w = T_WORLD(&p, "linux-6.12");
+	T_W_EQ(w, 0, A, "split", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+	T_W_EQ(w, 0, A, "PTE 0 read-only", T_PTE(w, 0, A).write, false);
+	T_W_EQ(w, 0, A, "PTE 1 writable", T_PTE(w, 0, A + 1).write, true);
+	fi = T_FOLIO(w, T_PTE(w, 0, A).folio);
+	T_W_EQ(w, 0, A, "all 512 still mapped", fi.large_mapcount, N);
+	T_W_EQ(w, 0, A, "entire_mapcount", fi.entire_mapcount, 0);
+	T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), N);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/*
+ * mremap: moving one page out of a THP splits the PMD (the page keeps its
+ * folio and subpage); moving a whole aligned THP keeps the PMD.
+ */
+static void test_mremap_split_and_move(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_pte_info pi;
+	uint32_t thp;
+	const uint64_t to = A + 8 * N;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, N, true);
+	w = T_WORLD(&p, "linux-6.1");
+	thp = T_FOLIO_AT(w, 0, A);
+	khp_world_free(w);
+	t_mremap(&p, 0, A + 3, 1, KHP_OPF_TO, to + 3, 0);
+	w = T_WORLD(&p, "linux-6.1");
+	T_W_EQ(w, 0, A, "split", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+	pi = T_PTE(w, 0, to + 3);
+	T_W_EQ(w, 0, to + 3, "moved page keeps its folio", pi.folio, thp);
+	T_W_EQ(w, 0, to + 3, "moved page keeps its subpage", pi.subpage, 3);
+	T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), N);
+	khp_world_free(w);
+	khp_program_free(&p);
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, N, true);
+	t_mremap(&p, 0, A, N, KHP_OPF_TO, to, 0);
+	w = T_WORLD(&p, "linux-6.1");
+	T_W_EQ(w, 0, to, "PMD moved whole", T_PTE(w, 0, to).kind, KHP_PTE_PMD);
+	T_W_EQ(w, 0, A, "old range unmapped", khp_world_pte(w, 0, A, &pi) != 0 ||
+	       pi.kind == KHP_PTE_NONE || pi.kind == KHP_PTE_NO_TABLE, true);
+	T_W_EQ(w, 0, to, "pages_in_use", t_pages_in_use(w), N);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* mremap resize: shrinking unmaps the tail (freeing it), growing extends the VMA. */
+static void test_mremap_resize(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	uint32_t f2;
+	size_t n;
+	const uint64_t to = A + 8 * N;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, 10, T_RW);
+	t_touch(&p, 0, A, 10, true);
+	w = T_WORLD(&p, "linux-6.12");
+	f2 = T_FOLIO_AT(w, 0, A + 2);
+	n = p.nr_ops;
+	t_mremap(&p, 0, A, 10, KHP_OPF_NEW_PAGES, 0, 5);
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 0, A, "tail freed", t_pages_in_use(w), 5);
+	n = p.nr_ops;
+	t_mremap(&p, 0, A, 5, KHP_OPF_NEW_PAGES, 0, 20);
+	t_touch(&p, 0, A + 15, 1, true);
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 0, A, "grown VMA faults", t_pages_in_use(w), 6);
+	T_W_EQ(w, 0, A + 5, "grown part empty", T_PTE(w, 0, A + 5).kind, KHP_PTE_NONE);
+	n = p.nr_ops;
+	t_mremap(&p, 0, A, 20, KHP_OPF_TO, to, 0);
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 0, to + 2, "move keeps the pages", T_FOLIO_AT(w, 0, to + 2), f2);
+	T_W_EQ(w, 0, to, "pages_in_use after move", t_pages_in_use(w), 6);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* exit frees everything, in any order. */
+static void test_exit_frees_everything(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_totals t;
+
+	t_prog(&p, N);
+	t_cfg(&p)->swap = true;
+	t_mmap(&p, 0, A, 2 * N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, N, true);
+	t_touch(&p, 0, A + N, 1, false);
+	t_mmap(&p, 0, A + 4 * N, 16, T_RW);
+	t_touch(&p, 0, A + 4 * N, 16, true);
+	t_madvise(&p, 0, A + 4 * N, 4, KHP_ADV_PAGEOUT);
+	t_fork(&p, 0, 1);
+	t_touch(&p, 1, A + 4 * N + 8, 4, true);
+	t_dontneed(&p, 1, A + 5, 1);
+	t_exit(&p, 0);
+	t_exit(&p, 1);
+	w = T_WORLD(&p, "linux-7.3");
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 0, A, "pages_in_use", t.pages_in_use, 0);
+	T_W_EQ(w, 0, A, "swap slots", t.swap_slots_in_use, 0);
+	T_W_EQ(w, 0, A, "large folios", t.large_folios, 0);
+	T_W_EQ(w, 0, A, "mm 0 dead", khp_world_mm_alive(w, 0), false);
+	T_W_EQ(w, 0, A, "mm 1 dead", khp_world_mm_alive(w, 1), false);
+	T_WORLD_OK(w);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* pageout skips pages another mm maps and swaps exclusive ones; touch swaps in. */
+static void test_pageout_and_swapin(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_totals t;
+	size_t n;
+
+	t_prog(&p, N);
+	t_cfg(&p)->swap = true;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 2, true);
+	t_fork(&p, 0, 1);
+	t_touch(&p, 1, A + 1, 1, true);          /* page 1 now exclusive in both */
+	t_madvise(&p, 0, A, 2, KHP_ADV_PAGEOUT);
+	w = T_WORLD(&p, "linux-6.12");
+	T_W_EQ(w, 0, A, "shared page not swapped", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+	T_W_EQ(w, 0, A + 1, "exclusive page swapped", T_PTE(w, 0, A + 1).kind, KHP_PTE_SWAP);
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 0, A, "swap slots", t.swap_slots_in_use, 1);
+	T_W_EQ(w, 0, A, "pages_in_use", t.pages_in_use, 2);
+
+	n = p.nr_ops;
+	t_touch(&p, 0, A + 1, 1, true);
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 0, A + 1, "swapped in", T_PTE(w, 0, A + 1).kind, KHP_PTE_PRESENT);
+	T_W_EQ(w, 0, A + 1, "write swap-in is writable", T_PTE(w, 0, A + 1).write, true);
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 0, A, "swap slot freed on write", t.swap_slots_in_use, 0);
+	T_W_EQ(w, 0, A, "pages_in_use", t.pages_in_use, 3);
+	khp_world_free(w);
+	khp_program_free(&p);
+
+	/* no swap device: pageout swaps nothing */
+	t_prog(&p, N);
+	t_cfg(&p)->swap = false;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 2, true);
+	t_madvise(&p, 0, A, 2, KHP_ADV_PAGEOUT);
+	w = T_WORLD(&p, "linux-6.12");
+	T_W_EQ(w, 0, A, "not swapped", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* The split op splits partially mapped queued THPs; the unmapped half is freed. */
+static void test_split_op_partially_mapped(void **state)
+{
+	unsigned k;
+
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct khp_program p;
+		struct khp_world *w;
+
+		t_prog(&p, N);
+		t_mmap(&p, 0, A, N, T_RW | T_HUGE);
+		t_touch(&p, 0, A, N, true);
+		t_mmap(&p, 0, A + 2 * N, N, T_RW | T_HUGE);
+		t_touch(&p, 0, A + 2 * N, N, true);
+		t_dontneed(&p, 0, A + 256, 256);
+		t_split(&p);
+		w = T_WORLD(&p, t_kernel_profiles[k]);
+		T_W_EQ(w, 0, A, "split into small folios", T_PTE(w, 0, A).order, 0);
+		T_W_EQ(w, 0, A, "still mapped", T_PTE(w, 0, A + 255).kind, KHP_PTE_PRESENT);
+		T_W_EQ(w, 0, A + 2 * N, "fully mapped THP untouched",
+		       T_PTE(w, 0, A + 2 * N).kind, KHP_PTE_PMD);
+		T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), 256 + N);
+		T_WORLD_OK(w);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/*
+ * 6.12 / 7.3 underused-THP shrinker (KR 4.6): with max_ptes_none < 511 a
+ * THP with more than max_ptes_none zero-filled subpages is split by the
+ * split pass and its zero subpages become zero-page PTEs.  6.1 has no
+ * such shrinker; max_ptes_none = 511 disables it.
+ */
+static void test_split_op_underused(void **state)
+{
+	unsigned k, none;
+
+	for (none = 255; none <= 511; none += 256) {
+		for (k = 0; k < KHP_NR_KERNELS; k++) {
+			struct khp_program p;
+			struct khp_world *w;
+			bool split = k != KHP_LINUX_6_1 && none < 511;
+
+			t_prog(&p, N);
+			t_cfg(&p)->thp = KHP_THP_ALWAYS;
+			t_cfg(&p)->shrink_underused = true;
+			t_cfg(&p)->max_ptes_none = none;
+			t_mmap(&p, 0, A, N, T_RW);
+			t_touch(&p, 0, A, 1, true);
+			t_split(&p);
+			w = T_WORLD(&p, t_kernel_profiles[k]);
+			T_W_EQ(w, 0, A, "split", T_PTE(w, 0, A).kind != KHP_PTE_PMD, split);
+			if (split) {
+				T_W_EQ(w, 0, A, "page 0 kept", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+				T_W_EQ(w, 0, A, "zero subpage -> zero page",
+				       T_PTE(w, 0, A + 1).kind, KHP_PTE_ZERO);
+			}
+			T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), split ? 1 : N);
+			khp_world_free(w);
+			khp_program_free(&p);
+		}
+	}
+}
+
+/* mTHP at fault (6.12, 7.3) when an mTHP order is enabled; 6.1 has none. */
+static void test_fault_mthp(void **state)
+{
+	unsigned k;
+
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct khp_program p;
+		struct khp_world *w;
+		bool mthp = k != KHP_LINUX_6_1;
+
+		t_prog(&p, N);
+		t_cfg(&p)->mthp_orders = 1u << 4;
+		t_mmap(&p, 0, A, N, T_RW);
+		t_touch(&p, 0, A, 1, true);
+		w = T_WORLD(&p, t_kernel_profiles[k]);
+		T_W_EQ(w, 0, A, "folio order", T_PTE(w, 0, A).order, mthp ? 4 : 0);
+		T_W_EQ(w, 0, A, "PTE 15", T_PTE(w, 0, A + 15).kind,
+		       mthp ? KHP_PTE_PRESENT : KHP_PTE_NONE);
+		T_W_EQ(w, 0, A, "PTE 16 none", T_PTE(w, 0, A + 16).kind, KHP_PTE_NONE);
+		T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), mthp ? 16 : 1);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/*
+ * 7.3 mTHP collapse (KR 4.4): orders {PMD (madvise + VM_HUGEPAGE), 4},
+ * max_ptes_none = 0.  The scan runs with max_ptes_none 511 (order set is
+ * not {PMD}); the PMD candidate needs 512 occupied (fails), order 4 at
+ * offset 0 has 16 of 16 -> one order-4 folio.  6.1 / 6.12 stop at the
+ * first none PTE (EXCEED_NONE_PTE).  The pages are faulted in a
+ * VM_NOHUGEPAGE VMA so that they are 4 KiB.
+ */
+static void test_mthp_collapse_73(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct t_run r;
+	size_t step;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_cfg(&p)->max_ptes_none = 0;
+	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+	t_touch(&p, 0, A, 16, true);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(&p, 0, A);
+	T_RESULTS3(&p, step, SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE, SCAN_SUCCEED);
+	T_RUN(&r, &p, "linux-7.3");
+	T_EQ(&r, step, collapsed, true);
+	T_EQ(&r, step, nr_collapsed, 1);
+	T_EQ(&r, step, alloc_pages, 16);
+	T_EQ(&r, step, freed_pages, 16);
+	T_TOTAL(&r, pmd_thps[0], 0);
+	T_TOTAL(&r, pages_in_use, 16);
+	t_run_free(&r);
+	w = T_WORLD(&p, "linux-7.3");
+	T_W_EQ(w, 0, A, "order-4 folio", T_PTE(w, 0, A).order, 4);
+	T_W_EQ(w, 0, A, "PTE-mapped", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
+	T_W_EQ(w, 0, A, "same folio at 15", T_PTE(w, 0, A + 15).folio, T_PTE(w, 0, A).folio);
+	T_W_EQ(w, 0, A, "16 is none", T_PTE(w, 0, A + 16).kind, KHP_PTE_NONE);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* MADV_COLLAPSE stays PMD-only in 7.3 even with mTHP orders enabled. */
+static void test_mthp_not_for_madv_collapse(void **state)
+{
+	struct khp_program p;
+	struct t_run r;
+	size_t step;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+	t_touch(&p, 0, A, 16, true);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_collapse(&p, 0, A, N);
+	T_RUN(&r, &p, "linux-7.3");
+	T_RESULT(&r, step, SCAN_SUCCEED);
+	T_TOTAL(&r, pmd_thps[0], 1);
+	T_TOTAL(&r, pages_in_use, N);
+	t_run_free(&r);
+	khp_program_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fault_read_zero_then_write),
+		cmocka_unit_test(test_fault_thp_when_eligible),
+		cmocka_unit_test(test_fault_huge_zero_page),
+		cmocka_unit_test(test_cow_copy_and_reuse),
+		cmocka_unit_test(test_fork_state),
+		cmocka_unit_test(test_fork_pinned_page_copied),
+		cmocka_unit_test(test_split_partial_dontneed),
+		cmocka_unit_test(test_split_partial_mprotect),
+		cmocka_unit_test(test_mremap_split_and_move),
+		cmocka_unit_test(test_mremap_resize),
+		cmocka_unit_test(test_exit_frees_everything),
+		cmocka_unit_test(test_pageout_and_swapin),
+		cmocka_unit_test(test_split_op_partially_mapped),
+		cmocka_unit_test(test_split_op_underused),
+		cmocka_unit_test(test_fault_mthp),
+		cmocka_unit_test(test_mthp_collapse_73),
+		cmocka_unit_test(test_mthp_not_for_madv_collapse),
+	};
+
+	(void)memset;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
