@@ -1514,6 +1514,17 @@ int khp_scenario_expect_from_runs(struct khp_scenario *sc, const struct khp_run 
 {
 	size_t i, j;
 
+	/* every run's profile must be listed, or the file would not read back */
+	for (i = 0; i < nr_runs; i++) {
+		for (j = 0; j < sc->nr_profiles; j++)
+			if (same_profile(sc->profiles[j], runs[i].profile))
+				break;
+		if (j == sc->nr_profiles) {
+			if (sc->nr_profiles == KHP_SCENARIO_MAX_PROFILES)
+				return -E2BIG;
+			sc->profiles[sc->nr_profiles++] = runs[i].profile;
+		}
+	}
 	sc->nr_expects = 0;
 	for (i = 0; i < nr_runs; i++) {
 		for (j = 0; j < runs[i].nr_recs; j++) {

@@ -532,6 +532,19 @@ static void test_check_and_expect_from_runs(void **state)
 	fclose(f);
 	assert_non_null(strstr(text, "step 3 profile linux-6.1: none_or_zero expected 7, got 511"));
 	free(text);
+	/* a scenario built from scratch (no profiles) gets the runs' profiles */
+	{
+		struct khp_scenario fresh;
+
+		khp_scenario_init(&fresh);
+		assert_int_equal(khp_program_copy(&fresh.program, &sc.program), 0);
+		assert_int_equal(khp_scenario_expect_from_runs(&fresh, &runs[2], 1,
+							       KHP_EF_DECISION), 0);
+		assert_int_equal(fresh.nr_profiles, 1);
+		assert_int_equal(fresh.profiles[0].kernel, KHP_LINUX_7_3);
+		assert_round_trip(&fresh);
+		khp_scenario_free(&fresh);
+	}
 	/* an expectation for a profile that did not run is a mismatch too */
 	assert_int_equal(khp_scenario_check(&sc, runs, 1, NULL), 1 + 2 * 2);
 	for (i = 0; i < (size_t)nr; i++)

@@ -126,7 +126,9 @@ size_t khp_scenario_check(const struct khp_scenario *sc, const struct khp_run *r
 
 /*
  * Replace the expectations by the actual records of runs: one expectation
- * per (record, run) with the fields in mask (KHP_EF() bits).  0 or -ENOMEM.
+ * per (record, run) with the fields in mask (KHP_EF() bits; errno is kept
+ * for collapse steps only).  Profiles of runs missing from sc->profiles are
+ * added, so the written file reads back.  0, -ENOMEM or -E2BIG.
  */
 int khp_scenario_expect_from_runs(struct khp_scenario *sc, const struct khp_run *runs,
 				  size_t nr_runs, uint32_t mask);
