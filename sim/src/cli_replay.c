@@ -179,8 +179,8 @@ static int run_and_report(const char *file, struct khp_scenario *sc,
 			khp_report_run_json(stdout, &runs[i], 8);
 			fputs(i + 1 < nr ? ",\n" : "\n", stdout);
 		}
-		fprintf(stdout, "      ],\n      \"expectations_checked\": %s%zu, \"mismatches\": ",
-			"", checked);
+		fprintf(stdout, "      ],\n      \"expectations_checked\": %zu, \"mismatches\": ",
+			checked);
 		mismatches_json(stdout, check_expect ? mm_text : NULL);
 		fputs(", \"status\": ", stdout);
 		khp_report_json_string(stdout, errors ? "error" : bad ? "mismatch" : "ok");
