@@ -10,6 +10,8 @@
  * collapse and the gap between exact and predicted sharing, so inputs that
  * waste more become new coverage and the search climbs.  Never aborts.
  */
+#include <string.h>
+
 #include "fuzz.h"
 #include "fuzz_common.h"
 
@@ -17,9 +19,14 @@ static long best_fn[FUZZ_MAX_PROFILES], best_fill[FUZZ_MAX_PROFILES];
 
 static void report(struct fuzz_ctx *c, const char *what, size_t p, long v)
 {
-	char path[4096] = "";
+	char path[4096] = "", prefix[64];
 
-	if (fuzz_write_finding(c, what, "maximiser: new maximum", path, sizeof(path)))
+	/* fn_waste files are named by the writer (<profile>-fn<N>); fill ones here. */
+	if (strcmp(what, "fill"))
+		snprintf(prefix, sizeof(prefix), "%s", what);
+	else
+		snprintf(prefix, sizeof(prefix), "fill%ld-%s", v, khp_profile_name(c->profs[p]));
+	if (fuzz_write_finding(c, prefix, "maximiser: new maximum", path, sizeof(path)))
 		snprintf(path, sizeof(path), "(not written)");
 	if (!c->quiet)
 		fprintf(stderr, "maximiser: new max %s %ld under %s: %s\n", what, v,

@@ -235,9 +235,13 @@ int khp_finding_write(const char *dir, const char *prefix, const char *descripti
 	ret = scenario_refresh(&sc, &max);
 	if (ret)
 		goto out;
-	snprintf(name, sizeof(name), "%s-%s-fn%ld-%016llx", prefix ? prefix : "finding",
-		 khp_profile_name(profs[max.run]), max.fn_waste,
-		 (unsigned long long)program_hash(&sc.program));
+	if (max.fn_waste > 0)
+		snprintf(name, sizeof(name), "%s-%s-fn%ld-%016llx", prefix ? prefix : "finding",
+			 khp_profile_name(profs[max.run]), max.fn_waste,
+			 (unsigned long long)program_hash(&sc.program));
+	else
+		snprintf(name, sizeof(name), "%s-%016llx", prefix ? prefix : "finding",
+			 (unsigned long long)program_hash(&sc.program));
 	ret = khp_scenario_set_str(&sc.name, name);
 	if (!ret && description)
 		ret = khp_scenario_set_str(&sc.description, description);

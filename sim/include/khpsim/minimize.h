@@ -56,7 +56,8 @@ int khp_program_make_replayable(const struct khp_program *prog, size_t last_step
 /*
  * Write a finding: clean prog as above (cut after the finding's step),
  * run it under profs, set expectations (KHP_FINDING_FIELDS) from those runs
- * and write dir/<prefix>-<profile>-fn<waste>-<hash>.json.  name and
+ * and write dir/<prefix>-<profile>-fn<waste>-<hash>.json (<prefix>-<hash>.json
+ * when no profile has a false negative).  name and
  * description go into the scenario.  path (may be NULL) receives the file
  * name.  Returns 0, -EINVAL (nothing to write), -EIO, -ENOMEM.
  */
