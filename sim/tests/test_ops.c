@@ -600,6 +600,136 @@ static void test_mthp_not_for_madv_collapse(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * 7.3 mTHP: each isolate needs >= 1 referenced PTE in its own sub-range
+ * (KR 4.4).  [0,16) aged, [16,32) young: order 4 at 0 fails
+ * (LACK_REFERENCED), order 4 at 16 is collapsed.
+ */
+static void test_mthp_collapse_needs_referenced_subrange(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct t_run r;
+	size_t step;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_cfg(&p)->max_ptes_none = 0;
+	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+	t_touch(&p, 0, A, 32, true);
+	t_age(&p, 0, A, 16);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(&p, 0, A);
+	T_RUN(&r, &p, "linux-7.3");
+	T_RESULT(&r, step, SCAN_SUCCEED);
+	T_EQ(&r, step, nr_collapsed, 1);
+	T_EQ(&r, step, referenced, 16);
+	T_TOTAL(&r, pages_in_use, 32);
+	t_run_free(&r);
+	w = T_WORLD(&p, "linux-7.3");
+	T_W_EQ(w, 0, A, "aged sub-range stays 4 KiB", T_PTE(w, 0, A).order, 0);
+	T_W_EQ(w, 0, A + 16, "young sub-range collapsed", T_PTE(w, 0, A + 16).order, 4);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/*
+ * 7.3 mTHP: max_ptes_shared is 0 for mTHP orders.  [0,16) still shared
+ * with a child, [16,32) CoW'd by the parent: only offset 16 collapses.
+ */
+static void test_mthp_collapse_shared_limit_zero(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct t_run r;
+	size_t step;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_cfg(&p)->max_ptes_none = 0;
+	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+	t_touch(&p, 0, A, 32, true);
+	t_fork(&p, 0, 1);
+	t_touch(&p, 0, A + 16, 16, true);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(&p, 0, A);
+	T_RUN(&r, &p, "linux-7.3");
+	T_RESULT(&r, step, SCAN_SUCCEED);
+	T_EQ(&r, step, nr_collapsed, 1);
+	T_EQ(&r, step, shared, 16);
+	t_run_free(&r);
+	w = T_WORLD(&p, "linux-7.3");
+	T_W_EQ(w, 0, A, "shared sub-range stays 4 KiB", T_PTE(w, 0, A).order, 0);
+	T_W_EQ(w, 0, A + 16, "exclusive sub-range collapsed", T_PTE(w, 0, A + 16).order, 4);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/*
+ * 7.3 mTHP and max_ptes_none: 511 lets the PMD candidate win (>= 1
+ * occupied); any other value (255) means 0 for mTHP orders while the PMD
+ * order keeps 255 (needs 257 occupied): 24 pages -> one order-4 folio.
+ */
+static void test_mthp_collapse_max_ptes_none_scaling(void **state)
+{
+	struct khp_program p;
+	struct t_run r;
+	size_t step;
+	unsigned none;
+
+	for (none = 255; none <= 511; none += 256) {
+		t_prog(&p, N);
+		t_cfg(&p)->mthp_orders = 1u << 4;
+		t_cfg(&p)->max_ptes_none = none;
+		t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+		t_touch(&p, 0, A, 24, true);
+		t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+		step = t_khugepaged(&p, 0, A);
+		T_RUN(&r, &p, "linux-7.3");
+		T_RESULT(&r, step, SCAN_SUCCEED);
+		T_EQ(&r, step, nr_collapsed, 1);
+		T_TOTAL(&r, pmd_thps[0], none == 511 ? 1 : 0);
+		T_TOTAL(&r, pages_in_use, none == 511 ? N : 24);
+		t_run_free(&r);
+		khp_program_free(&p);
+	}
+}
+
+/*
+ * 7.3 mTHP: an order-4 folio from the fault path is not collapsed again
+ * at order 4 (isolate: PTE_MAPPED_HUGEPAGE, next offset); 6.1 / 6.12 stop
+ * on max_ptes_none 0.  KR 4.4 leaves open which code the step reports
+ * when the only attempt ended in PTE_MAPPED_HUGEPAGE ("else the last
+ * failure"), so 7.3 is only required not to succeed and not to allocate.
+ */
+static void test_mthp_existing_folio_skipped(void **state)
+{
+	struct khp_program p;
+	struct t_run r;
+	size_t step;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_cfg(&p)->max_ptes_none = 0;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 1, true);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(&p, 0, A);
+	T_RUN(&r, &p, "linux-6.1");
+	T_RESULT(&r, step, SCAN_EXCEED_NONE_PTE);
+	t_run_free(&r);
+	T_RUN(&r, &p, "linux-6.12");
+	T_RESULT(&r, step, SCAN_EXCEED_NONE_PTE);
+	t_run_free(&r);
+	T_RUN(&r, &p, "linux-7.3");
+	T_EQ(&r, step, result != SCAN_SUCCEED, true);
+	T_EQ(&r, step, collapsed, false);
+	T_EQ(&r, step, nr_collapsed, 0);
+	T_TOTAL(&r, pages_in_use, 16);
+	t_run_free(&r);
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +750,10 @@ int main(void)
 		cmocka_unit_test(test_fault_mthp),
 		cmocka_unit_test(test_mthp_collapse_73),
 		cmocka_unit_test(test_mthp_not_for_madv_collapse),
+		cmocka_unit_test(test_mthp_collapse_needs_referenced_subrange),
+		cmocka_unit_test(test_mthp_collapse_shared_limit_zero),
+		cmocka_unit_test(test_mthp_collapse_max_ptes_none_scaling),
+		cmocka_unit_test(test_mthp_existing_folio_skipped),
 	};
 
 	(void)memset;

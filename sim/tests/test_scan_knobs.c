@@ -936,6 +936,85 @@ static void test_collapse_multi_pmd_last_failure(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * MADV_COLLAPSE stops on a result that is not whitelisted (KR 3.3): an
+ * untouched first range is SCAN_PMD_NONE on 6.1 / 6.12 -> stop at once,
+ * the second (full) range is not collapsed; 7.3 whitelists NO_PTE_TABLE,
+ * continues and collapses the second range, but still fails (EINVAL).
+ */
+static void test_collapse_stops_on_pmd_none(void **state)
+{
+	struct khp_program p;
+	size_t cstep;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, 2 * N, T_RW);
+	t_touch(&p, 0, A + N, N, true);
+	cstep = t_collapse(&p, 0, A, 2 * N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+		bool is73 = k == KHP_LINUX_7_3;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_ERRNO(&r, cstep, EINVAL);
+		T_EQ(&r, cstep, nr_collapsed, is73 ? 1 : 0);
+		T_TOTAL(&r, pmd_thps[0], is73 ? 1 : 0);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
+/* An allocation failure stops MADV_COLLAPSE at once in every version. */
+static void test_collapse_stops_on_alloc_fail(void **state)
+{
+	struct khp_program p;
+	size_t cstep;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, 2 * N, T_RW);
+	t_touch(&p, 0, A, 2 * N, true);
+	t_fail_alloc(&p, 1);
+	cstep = t_collapse(&p, 0, A, 2 * N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_ERRNO(&r, cstep, ENOMEM);
+		T_EQ(&r, cstep, nr_collapsed, 0);
+		T_TOTAL(&r, pmd_thps[0], 0);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
+/* A PMD-mapped range next to a collapsible one: both count, errno 0. */
+static void test_collapse_mapped_plus_success(void **state)
+{
+	struct khp_program p;
+	size_t cstep;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, 2 * N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, 1, true);               /* THP at fault */
+	t_madvise(&p, 0, A + N, N, KHP_ADV_NOHUGEPAGE);
+	t_touch(&p, 0, A + N, N, true);           /* 4 KiB pages */
+	t_madvise(&p, 0, A + N, N, KHP_ADV_HUGEPAGE);
+	cstep = t_collapse(&p, 0, A, 2 * N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_ERRNO(&r, cstep, 0);
+		T_EQ(&r, cstep, nr_collapsed, 1);
+		T_TOTAL(&r, pmd_thps[0], 2);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -979,6 +1058,9 @@ int main(void)
 		cmocka_unit_test(test_collapse_uffd_exceed_none),
 		cmocka_unit_test(test_collapse_no_aligned_pmd),
 		cmocka_unit_test(test_collapse_multi_pmd_last_failure),
+		cmocka_unit_test(test_collapse_stops_on_pmd_none),
+		cmocka_unit_test(test_collapse_stops_on_alloc_fail),
+		cmocka_unit_test(test_collapse_mapped_plus_success),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
