@@ -193,6 +193,34 @@ static void test_extreme_child_dead_no_waste(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * MADV_COLLAPSE ignores max_ptes_shared in every version: all three
+ * collapse the extreme layout and duplicate the 256 shared pages, but a
+ * MADV_COLLAPSE step has no verdict and no fn_waste (design.md 5).
+ */
+static void test_extreme_madv_collapse_no_verdict(void **state)
+{
+	struct khp_program p;
+	size_t step;
+	unsigned k;
+
+	extreme_prog(&p, false);
+	step = t_collapse(&p, 0, A, N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_RESULT(&r, step, SCAN_SUCCEED);
+		T_ERRNO(&r, step, 0);
+		T_EQ(&r, step, dup_pages, 256);
+		T_EQ(&r, step, fill_pages, 255);
+		T_VERDICT(&r, step, KHP_VERDICT_NONE);
+		T_EQ(&r, step, fn_waste_pages, 0);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_extreme_61_73_refuse),
 		cmocka_unit_test(test_extreme_exact_profile_refuses),
 		cmocka_unit_test(test_extreme_child_dead_no_waste),
+		cmocka_unit_test(test_extreme_madv_collapse_no_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

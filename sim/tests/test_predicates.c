@@ -576,6 +576,51 @@ static void test_kr54_split_halves(void **state)
 	khp_program_free(&p);
 }
 
+/* The "+exact" oracle on the sticky layout: not shared, collapses, agree. */
+static void test_mm_id_sticky_exact_profile(void **state)
+{
+	struct khp_program p;
+	struct t_run r;
+	size_t step;
+
+	build_sticky(&p);
+	step = t_khugepaged(&p, 2, A);
+	T_RUN(&r, &p, "linux-7.3+exact");
+	T_RESULT(&r, step, SCAN_SUCCEED);
+	T_EQ(&r, step, shared, 0);
+	T_VERDICT(&r, step, KHP_VERDICT_AGREE);
+	t_run_free(&r);
+	khp_program_free(&p);
+}
+
+/*
+ * KR 5.4 row 4 verdicts: 6.12 and 7.3 refuse with 512 "shared" PTEs while
+ * only 502 are really shared (<= 511): false_positive; 6.1 passes the
+ * shared gate (then PAGE_RO): agree.
+ */
+static void test_kr54_scan_parent_verdicts(void **state)
+{
+	struct khp_program p;
+	const unsigned k = 10;
+	unsigned i;
+	size_t step;
+
+	build_both_pte(&p, k);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(&p, 0, A);
+	for (i = 0; i < KHP_NR_KERNELS; i++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[i]);
+		T_EQ(&r, step, shared_exact, 512 - k);
+		T_EQ(&r, step, shared_profile, i == KHP_LINUX_6_1 ? 512 - k : 512);
+		T_VERDICT(&r, step, i == KHP_LINUX_6_1 ? KHP_VERDICT_AGREE :
+			  KHP_VERDICT_FALSE_POSITIVE);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +642,8 @@ int main(void)
 		cmocka_unit_test(test_kr54_both_pte_scan_child),
 		cmocka_unit_test(test_kr54_both_pte_scan_parent),
 		cmocka_unit_test(test_kr54_split_halves),
+		cmocka_unit_test(test_mm_id_sticky_exact_profile),
+		cmocka_unit_test(test_kr54_scan_parent_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

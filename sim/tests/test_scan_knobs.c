@@ -1015,6 +1015,69 @@ static void test_collapse_mapped_plus_success(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * KR 3.1: SCAN_PAGE_RO is tested before the referenced rule.  All PTEs
+ * read-only and old: 6.1 / 6.12 PAGE_RO, 7.3 (no writable rule)
+ * LACK_REFERENCED_PAGE.
+ */
+static void test_page_ro_before_referenced(void **state)
+{
+	struct khp_program p;
+	size_t step;
+
+	k_prog(&p);
+	t_touch(&p, 0, A, N, true);
+	t_mprotect(&p, 0, A, N, false);
+	t_age_mm(&p, 0);
+	step = k_scan(&p);
+	T_RESULTS3(&p, step, SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE);
+	khp_program_free(&p);
+}
+
+/*
+ * 7.3 lazyfree skip needs a clean PTE (KR 3.2 E2): a MADV_FREE'd page
+ * written again is dirty and does not stop the scan.
+ */
+static void test_lazyfree_redirtied(void **state)
+{
+	struct khp_program p;
+	size_t step;
+
+	k_prog(&p);
+	t_touch(&p, 0, A, N, true);
+	t_madvise(&p, 0, A + 5, 1, KHP_ADV_FREE);
+	t_touch(&p, 0, A + 5, 1, true);
+	step = k_scan(&p);
+	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	khp_program_free(&p);
+}
+
+/* MADV_COLLAPSE on a huge-zero-page PMD: success without allocating (KR 3.3). */
+static void test_collapse_huge_zero_page(void **state)
+{
+	struct khp_program p;
+	size_t cstep;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_cfg(&p)->thp = KHP_THP_ALWAYS;
+	t_cfg(&p)->use_zero_page = true;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 1, false);
+	cstep = t_collapse(&p, 0, A, N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_RESULT(&r, cstep, SCAN_PMD_MAPPED);
+		T_ERRNO(&r, cstep, 0);
+		T_EQ(&r, cstep, alloc_pages, 0);
+		T_TOTAL(&r, pages_in_use, 0);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1061,6 +1124,9 @@ int main(void)
 		cmocka_unit_test(test_collapse_stops_on_pmd_none),
 		cmocka_unit_test(test_collapse_stops_on_alloc_fail),
 		cmocka_unit_test(test_collapse_mapped_plus_success),
+		cmocka_unit_test(test_page_ro_before_referenced),
+		cmocka_unit_test(test_lazyfree_redirtied),
+		cmocka_unit_test(test_collapse_huge_zero_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
