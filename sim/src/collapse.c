@@ -357,10 +357,10 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 		rec->result = KHP_NOT_VISITED;
 		return 0;
 	}
-	rec->shared_exact = count_shared(w, mm, index, true);
-	rec->shared_profile = count_shared(w, mm, index, false);
 	scan_pmd(w, mm, v, index, true, &ss);
 	record_scan(rec, &ss);
+	rec->shared_exact = ss.shared_exact;
+	rec->shared_profile = ss.shared_profile;
 	r = ss.result;
 	if (r == SCAN_SUCCEED) {
 		if (w->prof.kernel == KHP_LINUX_7_3)
@@ -434,10 +434,10 @@ static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *
 		enum scan_result r;
 
 		v = vma_find(mm, vstart);
-		rec->shared_exact += count_shared(w, mm, index, true);
-		rec->shared_profile += count_shared(w, mm, index, false);
 		scan_pmd(w, mm, v, index, false, &ss);
 		record_scan(rec, &ss);
+		rec->shared_exact += ss.shared_exact;
+		rec->shared_profile += ss.shared_profile;
 		r = ss.result;
 		if (r == SCAN_SUCCEED)
 			r = collapse_huge_page(w, mm, index, 0, w->pmd_order, false, ss.unmapped, rec);

@@ -183,9 +183,36 @@ void rmap_add_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, 
 void rmap_remove_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm);
 void rmap_add_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
 void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
-int page_mapcount(const struct folio *f, unsigned sub);
-bool folio_likely_mapped_shared(const struct folio *f);
-bool folio_maybe_mapped_shared(const struct folio *f);
+
+/* 6.1 page_mapcount(): PTEs of this subpage + PMD mappings of the folio */
+static inline int page_mapcount(const struct folio *f, unsigned sub)
+{
+	return folio_pmc_c(f)[sub] + f->entire_mapcount;
+}
+
+/* 6.12 folio_likely_mapped_shared() (include/linux/mm.h) */
+static inline bool folio_likely_mapped_shared(const struct folio *f)
+{
+	int mapcount = f->large_mapcount;
+
+	if (!f->order)
+		return mapcount > 1;
+	if (mapcount <= 1)
+		return false;
+	if (f->entire_mapcount || mapcount > (int)folio_nr_pages(f))
+		return true;
+	return f->pmc[0] > 1;   /* guess from the first subpage */
+}
+
+/* 7.3 folio_maybe_mapped_shared() with CONFIG_MM_ID */
+static inline bool folio_maybe_mapped_shared(const struct folio *f)
+{
+	if (!f->order)
+		return f->large_mapcount > 1;
+	if (f->large_mapcount <= 1)
+		return false;
+	return f->flags & FOLIO_SHARED_BIT;
+}
 bool page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
 		 const struct folio *f, unsigned sub);
 
@@ -244,6 +271,8 @@ struct scan_state {
 	unsigned none_or_zero, unmapped, referenced, shared;
 	bool writable;
 	bool loop_done;        /* the PTE loop ran to the end (passed every gate) */
+	unsigned shared_exact;   /* whole range, no early exit: another mm maps the page */
+	unsigned shared_profile; /* whole range, no early exit: the profile's predicate */
 	uint32_t present[KHP_PMD_PAGES_MAX / 32]; /* 7.3: present-PTE bitmap */
 };
 void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
@@ -254,7 +283,6 @@ int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record 
 enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
 				    unsigned offset, unsigned order, bool khugepaged,
 				    unsigned unmapped, struct khp_record *rec);
-unsigned count_shared(struct khp_world *w, struct mm *mm, uint64_t index, bool exact_oracle);
 
 /* ---- check.c --------------------------------------------------------- */
 int world_check(const struct khp_world *w, char *msg, size_t len);

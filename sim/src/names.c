@@ -201,12 +201,14 @@ int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg,
 
 		if (ret)
 			return ret;
-		if ((op->flags & KHP_OPF_TO) && check_range(op->to, (op->flags & KHP_OPF_NEW_PAGES) ?
-							     op->new_pages : op->pages, "mremap to", msg, len))
-			return -ERANGE;
-		if ((op->flags & KHP_OPF_NEW_PAGES) &&
-		    check_range(op->addr, op->new_pages, "mremap new_pages", msg, len))
-			return -ERANGE;
+		if (op->flags & KHP_OPF_NEW_PAGES) {
+			ret = check_range(op->addr, op->new_pages, "mremap new_pages", msg, len);
+			if (ret)
+				return ret;
+		}
+		if (op->flags & KHP_OPF_TO)
+			return check_range(op->to, (op->flags & KHP_OPF_NEW_PAGES) ? op->new_pages :
+					   op->pages, "mremap to", msg, len);
 		return 0;
 	}
 	case KHP_OP_AGE:

@@ -132,37 +132,6 @@ void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm)
 		deferred_split_queue(f, true);
 }
 
-/* 6.1 page_mapcount(): PTEs of this subpage + PMD mappings of the folio */
-int page_mapcount(const struct folio *f, unsigned sub)
-{
-	return folio_pmc_c(f)[sub] + f->entire_mapcount;
-}
-
-/* 6.12 folio_likely_mapped_shared() (include/linux/mm.h) */
-bool folio_likely_mapped_shared(const struct folio *f)
-{
-	int mapcount = f->large_mapcount;
-
-	if (!f->order)
-		return mapcount > 1;
-	if (mapcount <= 1)
-		return false;
-	if (f->entire_mapcount || mapcount > (int)folio_nr_pages(f))
-		return true;
-	/* guess from the first subpage */
-	return f->pmc[0] > 1;
-}
-
-/* 7.3 folio_maybe_mapped_shared() with CONFIG_MM_ID */
-bool folio_maybe_mapped_shared(const struct folio *f)
-{
-	if (!f->order)
-		return f->large_mapcount > 1;
-	if (f->large_mapcount <= 1)
-		return false;
-	return f->flags & FOLIO_SHARED_BIT;
-}
-
 /*
  * The shared test khugepaged applies to a PTE mapping (f, sub) in kernel k;
  * `exact` is the oracle: another live mm maps this very page.  An anonymous

@@ -3,6 +3,11 @@
  * The per-PMD scan: hpage_collapse_scan_pmd() [6.1, 6.12] and
  * collapse_scan_pmd() [7.3], check by check in each kernel's order (KR 3.1,
  * 3.2).  It reads the world and writes nothing but *ss; no allocation.
+ *
+ * The same pass counts shared_exact and shared_profile over the whole range
+ * (the scan's own early exit does not stop them).  The loop is specialised
+ * per kernel (scan_loop() is inlined with a constant kernel), and the
+ * folio-wide facts are computed once per run of PTEs mapping one folio.
  */
 #include <string.h>
 #include "internal.h"
@@ -22,28 +27,6 @@ enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uin
 	return SCAN_SUCCEED;
 }
 
-/* khugepaged's referenced test: pte_young, PG_young (6.12+), PG_referenced */
-static bool pte_referenced(const struct khp_world *w, const struct pte *pte,
-			   const struct folio *f)
-{
-	if (pte->flags & PTE_YOUNG)
-		return true;
-	if (f->flags & FOLIO_REFERENCED)
-		return true;
-	/* 6.1 has no PAGE_IDLE_FLAG: folio_test_young() is always false */
-	return w->prof.kernel != KHP_LINUX_6_1 && (f->flags & FOLIO_YOUNG);
-}
-
-/* is_refcount_suitable() / folio_expected_ref_count() for anonymous folios */
-static bool refcount_suitable(const struct folio *f)
-{
-	int expected = f->large_mapcount;
-
-	if (f->flags & FOLIO_SWAPCACHE)
-		expected += (int)folio_nr_pages(f);
-	return f->refcount == expected;
-}
-
 /* The limits of one scan; MADV_COLLAPSE ignores none/swap/shared (KR 2.2). */
 struct scan_limits {
 	unsigned none, swap, shared;
@@ -57,60 +40,150 @@ static void scan_limits(const struct khp_world *w, const struct vma *v, bool khu
 	l->none = khugepaged ? w->cfg.max_ptes_none : nr;
 	l->swap = khugepaged ? w->cfg.max_ptes_swap : nr;
 	l->shared = khugepaged ? w->cfg.max_ptes_shared : nr;
-	if (w->prof.kernel != KHP_LINUX_7_3) {
-		if (v->flags & VM_UFFD_WP)
-			l->none = 0;
-		return;
-	}
-	/* collapse_scan_pmd(): uffd -> 0; mTHP enabled -> fill the bitmap (511) */
+	/* a uffd-armed VMA allows no none PTE at all (6.1/6.12 test it directly) */
 	if (v->flags & VM_UFFD_WP)
 		l->none = 0;
-	else if (khugepaged && (w->cfg.mthp_orders & ~(1u << w->pmd_order)))
+	/* [7.3] collapse_scan_pmd(): with mTHP orders enabled, fill the bitmap (511) */
+	else if (w->prof.kernel == KHP_LINUX_7_3 && khugepaged &&
+		 (w->cfg.mthp_orders & ~(1u << w->pmd_order)))
 		l->none = nr - 1;
 }
 
-static enum scan_result scan_fail(struct scan_state *ss, enum scan_result r)
+/* Facts about one folio, computed once per run of PTEs that map it. */
+struct folio_facts {
+	uint32_t id;
+	bool shared;       /* folio-wide predicate (6.12, 7.3) */
+	bool refcount_ok;  /* is_refcount_suitable() / folio_expected_ref_count() */
+	bool referenced;   /* PG_referenced, or PG_young on 6.12+ */
+	bool lazyfree;
+};
+
+static inline void folio_facts(const struct khp_world *w, enum khp_kernel k, uint32_t id,
+			       struct folio_facts *ff)
 {
-	ss->result = r;
-	return r;
+	const struct folio *f = folio_of(w, id);
+	int expected = f->large_mapcount;
+
+	if (f->flags & FOLIO_SWAPCACHE)
+		expected += (int)folio_nr_pages(f);
+	ff->id = id;
+	ff->refcount_ok = f->refcount == expected;
+	/* 6.1 has no PAGE_IDLE_FLAG: folio_test_young() is always false */
+	ff->referenced = (f->flags & FOLIO_REFERENCED) ||
+			 (k != KHP_LINUX_6_1 && (f->flags & FOLIO_YOUNG));
+	ff->lazyfree = f->flags & FOLIO_LAZYFREE;
+	ff->shared = k == KHP_LINUX_6_12 ? folio_likely_mapped_shared(f) :
+		     k == KHP_LINUX_7_3 ? folio_maybe_mapped_shared(f) : false;
 }
 
-/* One present, non-zero PTE; SCAN_SUCCEED means "go on". */
-static enum scan_result scan_present(struct khp_world *w, const struct pte *pte, unsigned i,
-				     bool khugepaged, const struct scan_limits *l,
-				     struct scan_state *ss)
+/* Count the sharing of present PTEs [from, nr) without scanning them. */
+static void count_rest(const struct khp_world *w, const struct pte *ptes, unsigned from,
+		       struct scan_state *ss)
 {
-	enum khp_kernel k = w->prof.kernel;
-	const struct folio *f = folio_of(w, pte->val);
+	for (unsigned i = from; i < pmd_nr(w); i++) {
+		const struct pte *pte = &ptes[i];
+		const struct folio *f;
 
-	if (pte->flags & PTE_UFFD)
-		return scan_fail(ss, k == KHP_LINUX_7_3 ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
-	if (k != KHP_LINUX_7_3 && (pte->flags & PTE_WRITE))
-		ss->writable = true;
-	/* [7.3] folio_test_lazyfree() && !pte_dirty() */
-	if (k == KHP_LINUX_7_3 && khugepaged && (f->flags & FOLIO_LAZYFREE) &&
-	    !(pte->flags & PTE_DIRTY))
-		return scan_fail(ss, SCAN_PAGE_LAZYFREE);
-	if (page_shared(w, k, w->prof.exact, f, pte->subpage)) {
-		if (++ss->shared > l->shared)
-			return scan_fail(ss, SCAN_EXCEED_SHARED_PTE);
+		if (pte->kind != PTE_PRESENT)
+			continue;
+		f = folio_of(w, pte->val);
+		ss->shared_exact += page_mapcount(f, pte->subpage) > 1;
+		ss->shared_profile += page_shared(w, w->prof.kernel, w->prof.exact, f, pte->subpage);
 	}
-	if (k == KHP_LINUX_7_3)
-		ss->present[i / 32] |= 1u << (i % 32);
-	/* node_reclaim_mode is 0, every folio is on the LRU (lru_add_drain_all) and unlocked */
-	if (!refcount_suitable(f))
-		return scan_fail(ss, SCAN_PAGE_COUNT);
-	if (khugepaged && pte_referenced(w, pte, f))
-		ss->referenced++;
-	return SCAN_SUCCEED;
+}
+
+/* Counters live in registers during the loop; they reach *ss on every exit. */
+struct scan_counts {
+	unsigned none, unmapped, shared, referenced, sh_exact, sh_profile;
+	bool writable;
+};
+
+static inline void scan_store(struct scan_state *ss, const struct scan_counts *c)
+{
+	ss->none_or_zero = c->none;
+	ss->unmapped = c->unmapped;
+	ss->shared = c->shared;
+	ss->referenced = c->referenced;
+	ss->writable = c->writable;
+	ss->shared_exact = c->sh_exact;
+	ss->shared_profile = c->sh_profile;
+}
+
+#define SCAN_FAIL_AT(r) do {						\
+		scan_store(ss, &c);					\
+		ss->result = (r);					\
+		count_rest(w, ptes, i + 1, ss);				\
+		return;							\
+	} while (0)
+
+static inline __attribute__((always_inline)) void
+scan_loop(struct khp_world *w, const struct pte *ptes, bool khugepaged,
+	  const struct scan_limits *l, struct scan_state *ss, const enum khp_kernel k,
+	  const bool exact)
+{
+	const bool new_order = k == KHP_LINUX_7_3;
+	const struct folio *folios = w->folios;
+	const unsigned max_none = l->none, max_swap = l->swap, max_shared = l->shared;
+	struct folio_facts ff = { .id = 0 };
+	struct scan_counts c = { 0 };
+	uint32_t present[KHP_PMD_PAGES_MAX / 32] = { 0 };
+	unsigned nr = pmd_nr(w);
+
+	for (unsigned i = 0; i < nr; i++) {
+		const struct pte pte = ptes[i];
+		const struct folio *f;
+		bool shared_exact, shared;
+
+		if (pte.kind == PTE_NONE || pte.kind == PTE_ZERO) {
+			if (++c.none > max_none)
+				SCAN_FAIL_AT(SCAN_EXCEED_NONE_PTE);
+			continue;
+		}
+		if (pte.kind == PTE_SWAP) {
+			if (++c.unmapped > max_swap)
+				SCAN_FAIL_AT(SCAN_EXCEED_SWAP_PTE);
+			if (pte.flags & PTE_UFFD)
+				SCAN_FAIL_AT(new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
+			continue;
+		}
+		f = &folios[pte.val];
+		if (pte.val != ff.id)
+			folio_facts(w, k, pte.val, &ff);
+		shared_exact = page_mapcount(f, pte.subpage) > 1;
+		shared = (exact || k == KHP_LINUX_6_1) ? shared_exact : ff.shared;
+		c.sh_exact += shared_exact;
+		c.sh_profile += shared;
+		if (pte.flags & PTE_UFFD)
+			SCAN_FAIL_AT(new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
+		if (!new_order)
+			c.writable |= pte.flags & PTE_WRITE;
+		/* [7.3] folio_test_lazyfree() && !pte_dirty() */
+		if (new_order && khugepaged && ff.lazyfree && !(pte.flags & PTE_DIRTY))
+			SCAN_FAIL_AT(SCAN_PAGE_LAZYFREE);
+		if (shared && ++c.shared > max_shared)
+			SCAN_FAIL_AT(SCAN_EXCEED_SHARED_PTE);
+		if (new_order)
+			present[i / 32] |= 1u << (i % 32);
+		/* node_reclaim_mode is 0; every folio is on the LRU (lru_add_drain_all()), unlocked */
+		if (!ff.refcount_ok)
+			SCAN_FAIL_AT(SCAN_PAGE_COUNT);
+		c.referenced += khugepaged && ((pte.flags & PTE_YOUNG) || ff.referenced);
+	}
+	scan_store(ss, &c);
+	if (new_order)
+		memcpy(ss->present, present, sizeof(present));
+	ss->loop_done = true;
+	if (!new_order && !c.writable)
+		ss->result = SCAN_PAGE_RO;
+	else if (khugepaged && (!c.referenced || (c.unmapped && c.referenced < nr / 2)))
+		ss->result = SCAN_LACK_REFERENCED_PAGE;
+	else
+		ss->result = SCAN_SUCCEED;
 }
 
 void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 	      bool khugepaged, struct scan_state *ss)
 {
-	bool new_order = w->prof.kernel == KHP_LINUX_7_3;
-	bool uffd = v->flags & VM_UFFD_WP;
-	unsigned nr = pmd_nr(w);
 	struct scan_limits l;
 	const struct pte *ptes;
 
@@ -120,49 +193,24 @@ void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 		return;
 	scan_limits(w, v, khugepaged, &l);
 	ptes = pmd_lookup(mm, index)->ptes;
-	for (unsigned i = 0; i < nr; i++) {
-		const struct pte *pte = &ptes[i];
-
-		if (pte->kind == PTE_NONE || pte->kind == PTE_ZERO) {
-			/* 6.1/6.12 test uffd-armed directly; 7.3 folds it into the limit */
-			if (++ss->none_or_zero > l.none || (uffd && !new_order))
-				return (void)scan_fail(ss, SCAN_EXCEED_NONE_PTE);
-			continue;
-		}
-		if (pte->kind == PTE_SWAP) {
-			if (++ss->unmapped > l.swap)
-				return (void)scan_fail(ss, SCAN_EXCEED_SWAP_PTE);
-			if (pte->flags & PTE_UFFD)
-				return (void)scan_fail(ss, new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
-			continue;
-		}
-		if (scan_present(w, pte, i, khugepaged, &l, ss) != SCAN_SUCCEED)
-			return;
+	switch (w->prof.kernel + (w->prof.exact ? KHP_NR_KERNELS : 0)) {
+	case KHP_LINUX_6_1:
+		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_1, false);
+		break;
+	case KHP_LINUX_6_12:
+		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_12, false);
+		break;
+	case KHP_LINUX_7_3:
+		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_7_3, false);
+		break;
+	case KHP_LINUX_6_1 + KHP_NR_KERNELS:
+		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_1, true);
+		break;
+	case KHP_LINUX_6_12 + KHP_NR_KERNELS:
+		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_12, true);
+		break;
+	default:
+		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_7_3, true);
+		break;
 	}
-	ss->loop_done = true;
-	if (!new_order && !ss->writable)
-		ss->result = SCAN_PAGE_RO;
-	else if (khugepaged && (!ss->referenced || (ss->unmapped && ss->referenced < nr / 2)))
-		ss->result = SCAN_LACK_REFERENCED_PAGE;
-	else
-		ss->result = SCAN_SUCCEED;
-}
-
-/* shared_exact / shared_profile: present PTEs of the range judged shared, no early exit */
-unsigned count_shared(struct khp_world *w, struct mm *mm, uint64_t index, bool exact_oracle)
-{
-	struct pmd *pmd = pmd_lookup(mm, index);
-	unsigned n = 0;
-
-	if (!pmd || pmd->kind != PMD_TABLE)
-		return 0;
-	for (unsigned i = 0; i < pmd_nr(w); i++) {
-		const struct pte *pte = &pmd->ptes[i];
-
-		if (pte->kind == PTE_PRESENT &&
-		    page_shared(w, w->prof.kernel, exact_oracle || w->prof.exact,
-				folio_of(w, pte->val), pte->subpage))
-			n++;
-	}
-	return n;
 }
