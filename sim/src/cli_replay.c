@@ -285,7 +285,7 @@ int cmd_replay(int argc, char **argv)
 	const char **files;
 	size_t nr_files = 0, i;
 	bool legend_done = false, first_json = true, handled;
-	int status = KHP_EXIT_OK, k;
+	int status = KHP_EXIT_OK, k, rc;
 
 	files = calloc((size_t)argc + 1, sizeof(*files));
 	if (!files)
@@ -330,7 +330,11 @@ int cmd_replay(int argc, char **argv)
 		char err[ERRLEN];
 
 		khp_scenario_init(&sc);
-		if (khp_scenario_load_file(files[i], &sc, err, sizeof(err))) {
+		rc = khp_scenario_load_file(files[i], &sc, err, sizeof(err));
+		if (rc == KHP_SCENARIO_NOT_SCENARIO) {
+			if (!o.json)
+				printf("%s\n", err);
+		} else if (rc) {
 			fprintf(stderr, "%s\n", err);
 			if (o.json) {
 				fputs(first_json ? "\n    {" : ",\n    {", stdout);
@@ -369,7 +373,7 @@ static void validate_usage(FILE *f)
 int cmd_validate(int argc, char **argv)
 {
 	bool quiet = false, any = false;
-	int status = KHP_EXIT_OK, k;
+	int status = KHP_EXIT_OK, k, rc;
 
 	for (k = 1; k < argc; k++) {
 		if (is_help(argv[k])) {
@@ -392,7 +396,11 @@ int cmd_validate(int argc, char **argv)
 			continue;
 		any = true;
 		khp_scenario_init(&sc);
-		if (khp_scenario_load_file(argv[k], &sc, err, sizeof(err))) {
+		rc = khp_scenario_load_file(argv[k], &sc, err, sizeof(err));
+		if (rc == KHP_SCENARIO_NOT_SCENARIO) {
+			if (!quiet)
+				printf("%s\n", err);
+		} else if (rc) {
 			fprintf(stderr, "%s\n", err);
 			status = KHP_EXIT_USAGE;
 		} else if (!quiet) {

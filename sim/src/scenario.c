@@ -822,6 +822,11 @@ static int read_top(struct reader *rd, const cJSON *root, struct khp_scenario *s
 	const char *s;
 	int rc;
 
+	/* scenarios/schema.json sits beside the scenarios: say what it is */
+	if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "$schema") &&
+	    !cJSON_GetObjectItemCaseSensitive(root, "khpsim"))
+		return rd_fail(rd, KHP_SCENARIO_NOT_SCENARIO, "",
+			       "a JSON Schema document, not a scenario (skipped)");
 	if (get_members(rd, root, "", top_keys, TK_NR, (1u << TK_NR) - 1, NULL, m))
 		return rd->rc;
 	if (!m[TK_FORMAT])

@@ -16,6 +16,7 @@
 #ifndef KHPSIM_SCENARIO_H
 #define KHPSIM_SCENARIO_H
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "khpsim.h"
@@ -25,6 +26,8 @@ extern "C" {
 #endif
 
 #define KHP_SCENARIO_FORMAT     1
+/* load error for a JSON Schema document (scenarios/schema.json): callers skip it */
+#define KHP_SCENARIO_NOT_SCENARIO (-ENOTSUP)
 #define KHP_SCENARIO_MAX_BYTES  (16u << 20)  /* larger files are refused unread */
 #define KHP_SCENARIO_MAX_EXPECT (1u << 20)   /* expectations in one scenario */
 /* JSON values (objects, arrays, scalars) in one file: bounds the parse tree
