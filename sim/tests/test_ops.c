@@ -730,6 +730,176 @@ static void test_mthp_existing_folio_skipped(void **state)
 	khp_program_free(&p);
 }
 
+/* 7.3 MM-ID: a new mTHP mapped by 16 PTEs starts with slot0 = owner, count 16. */
+static void test_mthp_fault_mm_id_slot(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_folio_info fi;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 1, true);
+	w = T_WORLD(&p, "linux-7.3");
+	fi = T_FOLIO(w, T_FOLIO_AT(w, 0, A));
+	T_W_EQ(w, 0, A, "order", fi.order, 4);
+	T_W_EQ(w, 0, A, "slot0 id", fi.mm_id[0], khp_world_mm_id(w, 0));
+	T_W_EQ(w, 0, A, "slot0 count", fi.mm_id_mapcount[0], 16);
+	T_W_EQ(w, 0, A, "large_mapcount", fi.large_mapcount, 16);
+	T_W_EQ(w, 0, A, "bit", fi.maybe_shared, false);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/*
+ * KR 4.6: from 6.12 a collapsed THP joins the deferred-split list (not
+ * partially mapped) when shrink_underused is set; 6.1 has no such list.
+ */
+static void test_collapsed_thp_deferred_split_queue(void **state)
+{
+	unsigned k, su;
+
+	for (su = 0; su < 2; su++) {
+		for (k = 0; k < KHP_NR_KERNELS; k++) {
+			struct khp_program p;
+			struct khp_world *w;
+			struct khp_folio_info fi;
+
+			t_prog(&p, N);
+			t_cfg(&p)->shrink_underused = su;
+			t_mmap(&p, 0, A, N, T_RW);
+			t_touch(&p, 0, A, N, true);
+			t_collapse(&p, 0, A, N);
+			w = T_WORLD(&p, t_kernel_profiles[k]);
+			fi = T_FOLIO(w, T_FOLIO_AT(w, 0, A));
+			T_W_EQ(w, 0, A, "PMD THP", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
+			T_W_EQ(w, 0, A, "queued for the underused shrinker", fi.deferred_split,
+			       su && k != KHP_LINUX_6_1);
+			T_W_EQ(w, 0, A, "not partially mapped", fi.partially_mapped, false);
+			khp_world_free(w);
+			khp_program_free(&p);
+		}
+	}
+}
+
+/*
+ * KR 4.6 after a collapse: MADV_COLLAPSE of 200 written pages zero-fills
+ * 312 subpages; with max_ptes_none = 255 that THP is underused, and the
+ * split pass (6.12, 7.3) splits it back: 200 pages, 312 zero-page PTEs.
+ */
+static void test_underused_split_after_collapse(void **state)
+{
+	unsigned k;
+
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct khp_program p;
+		struct khp_world *w;
+		bool split = k != KHP_LINUX_6_1;
+
+		t_prog(&p, N);
+		t_cfg(&p)->shrink_underused = true;
+		t_cfg(&p)->max_ptes_none = 255;
+		t_mmap(&p, 0, A, N, T_RW);
+		t_touch(&p, 0, A, 200, true);
+		t_collapse(&p, 0, A, N);
+		t_split(&p);
+		w = T_WORLD(&p, t_kernel_profiles[k]);
+		T_W_EQ(w, 0, A, "split", T_PTE(w, 0, A).kind != KHP_PTE_PMD, split);
+		if (split)
+			T_W_EQ(w, 0, A + 300, "zero-filled -> zero page",
+			       T_PTE(w, 0, A + 300).kind, KHP_PTE_ZERO);
+		T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), split ? 200 : N);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/* Swap entries are shared by fork; the slot lives until the last mm goes. */
+static void test_swap_entry_shared_by_fork(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_totals t;
+	size_t n;
+
+	t_prog(&p, N);
+	t_cfg(&p)->swap = true;
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 4, true);
+	t_madvise(&p, 0, A, 4, KHP_ADV_PAGEOUT);
+	t_fork(&p, 0, 1);
+	w = T_WORLD(&p, "linux-6.1");
+	T_W_EQ(w, 1, A, "child has the swap entry", T_PTE(w, 1, A).kind, KHP_PTE_SWAP);
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 0, A, "4 slots", t.swap_slots_in_use, 4);
+	T_W_EQ(w, 0, A, "no pages", t.pages_in_use, 0);
+	n = p.nr_ops;
+	t_exit(&p, 0);
+	T_PLAY(w, &p, n);
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 1, A, "slots kept for the child", t.swap_slots_in_use, 4);
+	n = p.nr_ops;
+	t_exit(&p, 1);
+	T_PLAY(w, &p, n);
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 1, A, "slots freed", t.swap_slots_in_use, 0);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* Metadata line: 4 bytes per page of large folios vs 16 bytes per large folio. */
+static void test_totals_metadata(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_totals t;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_mmap(&p, 0, A, 2 * N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, 2 * N, true);
+	t_mmap(&p, 0, A + 4 * N, N, T_RW);
+	t_touch(&p, 0, A + 4 * N, 1, true);       /* one order-4 mTHP (6.12+) */
+	w = T_WORLD(&p, "linux-6.12");
+	khp_world_totals(w, &t);
+	T_W_EQ(w, 0, A, "large folios", t.large_folios, 3);
+	T_W_EQ(w, 0, A, "large folio pages", t.large_folio_pages, 2 * N + 16);
+	T_W_EQ(w, 0, A, "per-page bytes", t.meta_per_page_bytes, 4 * (2 * N + 16));
+	T_W_EQ(w, 0, A, "per-folio bytes", t.meta_per_folio_bytes, 16 * 3);
+	T_W_EQ(w, 0, A, "pages_in_use", t.pages_in_use, 2 * N + 16);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+/* Registration is inherited at fork: an unregistered parent's child is not visited. */
+static void test_fork_registration_inherited(void **state)
+{
+	struct khp_program p;
+	size_t step_unreg, step_reg;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_cfg(&p)->thp = KHP_THP_ALWAYS;
+	t_mmap(&p, 0, A, N + 88, T_RW);
+	t_touch(&p, 0, A + N + 10, 1, true);      /* 4 KiB fallback: no registration */
+	t_fork(&p, 0, 1);
+	step_unreg = t_khugepaged(&p, 1, A);
+	t_mmap(&p, 0, A + 8 * N, N, T_RW);
+	t_touch(&p, 0, A + 8 * N, 1, true);       /* THP fault registers mm 0 */
+	t_fork(&p, 0, 2);
+	step_reg = t_khugepaged(&p, 2, A + 8 * N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_RESULT(&r, step_unreg, KHP_NOT_VISITED);
+		T_RESULT(&r, step_reg, SCAN_PMD_MAPPED);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -754,6 +924,12 @@ int main(void)
 		cmocka_unit_test(test_mthp_collapse_shared_limit_zero),
 		cmocka_unit_test(test_mthp_collapse_max_ptes_none_scaling),
 		cmocka_unit_test(test_mthp_existing_folio_skipped),
+		cmocka_unit_test(test_mthp_fault_mm_id_slot),
+		cmocka_unit_test(test_collapsed_thp_deferred_split_queue),
+		cmocka_unit_test(test_underused_split_after_collapse),
+		cmocka_unit_test(test_swap_entry_shared_by_fork),
+		cmocka_unit_test(test_totals_metadata),
+		cmocka_unit_test(test_fork_registration_inherited),
 	};
 
 	(void)memset;

@@ -1078,6 +1078,29 @@ static void test_collapse_huge_zero_page(void **state)
 	khp_program_free(&p);
 }
 
+/* VM_NOHUGEPAGE is enforced by MADV_COLLAPSE too (KR 2.2): EINVAL. */
+static void test_collapse_nohugepage_einval(void **state)
+{
+	struct khp_program p;
+	size_t cstep;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+	t_touch(&p, 0, A, N, true);
+	cstep = t_collapse(&p, 0, A, N);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_ERRNO(&r, cstep, EINVAL);
+		T_EQ(&r, cstep, collapsed, false);
+		T_TOTAL(&r, pmd_thps[0], 0);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1127,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_page_ro_before_referenced),
 		cmocka_unit_test(test_lazyfree_redirtied),
 		cmocka_unit_test(test_collapse_huge_zero_page),
+		cmocka_unit_test(test_collapse_nohugepage_einval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
