@@ -900,6 +900,40 @@ static void test_fork_registration_inherited(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * 7.3 mthp_collapse: for the PMD candidate swap PTEs count as occupied
+ * (KR 4.4 "occupied += unmapped").  Orders {PMD, 4}, max_ptes_none 0,
+ * 511 present + 1 swap PTE: 512 >= 512, so the PMD order is collapsed.
+ */
+static void test_mthp_pmd_candidate_counts_swap(void **state)
+{
+	struct khp_program p;
+	size_t step;
+	unsigned k;
+
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_cfg(&p)->max_ptes_none = 0;
+	t_cfg(&p)->swap = true;
+	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
+	t_touch(&p, 0, A, N, true);
+	t_madvise(&p, 0, A + 100, 1, KHP_ADV_PAGEOUT);
+	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(&p, 0, A);
+	for (k = 0; k < KHP_NR_KERNELS; k++) {
+		struct t_run r;
+
+		T_RUN(&r, &p, t_kernel_profiles[k]);
+		T_RESULT(&r, step, SCAN_SUCCEED);
+		T_EQ(&r, step, unmapped, 1);
+		T_EQ(&r, step, nr_collapsed, 1);
+		T_TOTAL(&r, pmd_thps[0], 1);
+		T_TOTAL(&r, swap_slots_in_use, 0);
+		t_run_free(&r);
+	}
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_swap_entry_shared_by_fork),
 		cmocka_unit_test(test_totals_metadata),
 		cmocka_unit_test(test_fork_registration_inherited),
+		cmocka_unit_test(test_mthp_pmd_candidate_counts_swap),
 	};
 
 	(void)memset;

@@ -1101,6 +1101,42 @@ static void test_collapse_nohugepage_einval(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * Small worlds scale the kernel formulas: pmd_pages = 16 has defaults
+ * none 15, swap 2, shared 8, and the swap rule needs referenced >= 8
+ * (HPAGE_PMD_NR / 2).
+ */
+static void test_small_pmd_scaling(void **state)
+{
+	unsigned aged, k;
+
+	for (aged = 7; aged <= 8; aged++) {
+		struct khp_program p;
+		size_t step;
+
+		t_prog(&p, 16);
+		assert_int_equal(t_cfg(&p)->max_ptes_none, 15);
+		assert_int_equal(t_cfg(&p)->max_ptes_swap, 2);
+		assert_int_equal(t_cfg(&p)->max_ptes_shared, 8);
+		t_cfg(&p)->swap = true;
+		t_mmap(&p, 0, 64, 16, T_RW);
+		t_touch(&p, 0, 64, 16, true);
+		t_madvise(&p, 0, 64, 1, KHP_ADV_PAGEOUT);
+		t_age(&p, 0, 65, aged);
+		t_madvise(&p, 0, 64, 16, KHP_ADV_HUGEPAGE);
+		step = t_khugepaged(&p, 0, 64);
+		for (k = 0; k < KHP_NR_KERNELS; k++) {
+			struct t_run r;
+
+			T_RUN(&r, &p, t_kernel_profiles[k]);
+			T_RESULT(&r, step, aged == 7 ? SCAN_SUCCEED : SCAN_LACK_REFERENCED_PAGE);
+			T_EQ(&r, step, referenced, 15 - aged);
+			t_run_free(&r);
+		}
+		khp_program_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1151,6 +1187,7 @@ int main(void)
 		cmocka_unit_test(test_lazyfree_redirtied),
 		cmocka_unit_test(test_collapse_huge_zero_page),
 		cmocka_unit_test(test_collapse_nohugepage_einval),
+		cmocka_unit_test(test_small_pmd_scaling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
