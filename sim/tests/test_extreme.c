@@ -221,6 +221,35 @@ static void test_extreme_madv_collapse_no_verdict(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * After the 6.12 false-negative collapse the child alone maps 256
+ * subpages of the old THP (partially mapped, queued): the split pass
+ * frees its 256 unmapped subpages, leaving 512 (new THP) + 256.
+ */
+static void test_extreme_612_split_after(void **state)
+{
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_folio_info fi;
+	size_t n;
+
+	extreme_prog(&p, false);
+	t_khugepaged(&p, 0, A);
+	w = T_WORLD(&p, "linux-6.12");
+	T_W_EQ(w, 0, A, "parent PMD-mapped", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
+	fi = T_FOLIO(w, T_FOLIO_AT(w, 1, A + 1));
+	T_W_EQ(w, 1, A, "old THP mapped by the child only", fi.large_mapcount, 256);
+	T_W_EQ(w, 1, A, "old THP partially mapped", fi.partially_mapped, true);
+	T_W_EQ(w, 1, A, "old THP queued", fi.deferred_split, true);
+	n = p.nr_ops;
+	t_split(&p);
+	T_PLAY(w, &p, n);
+	T_W_EQ(w, 1, A + 1, "child pages now small", T_PTE(w, 1, A + 1).order, 0);
+	T_W_EQ(w, 1, A, "pages_in_use", t_pages_in_use(w), N + 256);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_extreme_exact_profile_refuses),
 		cmocka_unit_test(test_extreme_child_dead_no_waste),
 		cmocka_unit_test(test_extreme_madv_collapse_no_verdict),
+		cmocka_unit_test(test_extreme_612_split_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
