@@ -16,7 +16,7 @@ static unsigned max_ptes_none(const struct khp_world *w, const struct vma *v, un
 {
 	unsigned nr = pmd_nr(w);
 
-	if (v->flags & VM_UFFD_WP)
+	if (v && (v->flags & VM_UFFD_WP))
 		return 0;
 	if (!khugepaged)
 		return nr;
@@ -221,18 +221,6 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 	return r;
 }
 
-/* Orders khugepaged may collapse this VMA to [7.3 collapse_possible_orders()] */
-static uint32_t collapse_orders(const struct khp_world *w, const struct vma *v)
-{
-	uint32_t orders = 0;
-
-	if (vma_thp_policy(w, v, true))
-		orders |= 1u << w->pmd_order;
-	if (w->prof.kernel == KHP_LINUX_7_3 && !(v->flags & VM_NOHUGEPAGE))
-		orders |= w->cfg.mthp_orders;
-	return orders;
-}
-
 static unsigned popcount_range(const uint32_t *bits, unsigned from, unsigned n)
 {
 	unsigned c = 0;
@@ -248,7 +236,7 @@ static enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct
 				      struct khp_record *rec)
 {
 	unsigned nr = pmd_nr(w), order = w->pmd_order, offset = 0, collapsed = 0;
-	uint32_t orders = collapse_orders(w, v);
+	uint32_t orders = vma_collapse_orders(w, v, true);
 	enum scan_result last = SCAN_FAIL;
 	bool alloc_failed = false;
 
@@ -260,7 +248,8 @@ static enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct
 
 			if (order == w->pmd_order)
 				occupied += ss->unmapped;
-			if (occupied + max_ptes_none(w, v, order, true) >= n) {
+			/* mthp_collapse() asks collapse_max_ptes_none() without the VMA */
+			if (occupied + max_ptes_none(w, NULL, order, true) >= n) {
 				enum scan_result r = collapse_huge_page(w, mm, index, offset, order,
 									true, ss->unmapped, rec);
 
@@ -317,11 +306,11 @@ static bool khugepaged_visits(const struct khp_world *w, const struct mm *mm,
 {
 	uint64_t base = index << w->pmd_order;
 
-	if (!mm->registered || w->cfg.thp == KHP_THP_NEVER || !v)
+	if (!mm->registered || !khugepaged_enabled(w) || !v)
 		return false;
 	if (base < v->start || base + pmd_nr(w) > v->end || !v->anon_vma)
 		return false;
-	return collapse_orders(w, v) != 0;
+	return vma_collapse_orders(w, v, true) != 0;
 }
 
 static enum khp_verdict verdict(const struct khp_world *w, const struct scan_state *ss,

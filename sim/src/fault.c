@@ -65,7 +65,9 @@ static unsigned anon_fault_order(struct khp_world *w, struct vma *v, struct pte 
 {
 	uint64_t base = pmd_index(w, addr) << w->pmd_order;
 
-	if (w->prof.kernel == KHP_LINUX_6_1 || !w->cfg.mthp_orders || (v->flags & VM_NOHUGEPAGE))
+	/* userfaultfd_armed(): order 0 */
+	if (w->prof.kernel == KHP_LINUX_6_1 || !w->cfg.mthp_orders ||
+	    (v->flags & (VM_NOHUGEPAGE | VM_UFFD_WP)))
 		return 0;
 	for (unsigned o = w->pmd_order - 1; o >= 2; o--) {
 		uint64_t start = addr & ~((1ull << o) - 1);
@@ -109,28 +111,24 @@ static int do_anonymous_write(struct khp_world *w, struct mm *mm, struct vma *v,
 }
 
 /*
- * wp_can_reuse_anon_folio(): 6.1 reuses any page whose folio holds no other
- * reference; 6.12 never reuses a large folio; 7.3 reuses a large folio that
- * MM-ID says this mm maps exclusively with no extra references
- * (__wp_can_reuse_large_anon_folio).
+ * wp_can_reuse_anon_folio() for a page that is not PageAnonExclusive:
+ * small folios when no other reference remains (the swap cache is dropped
+ * first); large ones: 6.1 the same test on the folio, 6.12 never, 7.3
+ * __wp_can_reuse_large_anon_folio(): more than one page mapped, the MM-ID
+ * shared bit clear, and no reference beyond the mappings.
  */
 static bool wp_can_reuse(struct khp_world *w, uint32_t id)
 {
 	struct folio *f = folio_of(w, id);
 
-	if (!f->order) {
+	if (!f->order || w->prof.kernel == KHP_LINUX_6_1) {
 		folio_free_swap(w, id);
-		f = folio_of(w, id);
-		return f->refcount == 1;
+		return folio_of(w, id)->refcount == 1;
 	}
-	switch (w->prof.kernel) {
-	case KHP_LINUX_6_1:
-		return f->refcount == 1;
-	case KHP_LINUX_6_12:
+	if (w->prof.kernel == KHP_LINUX_6_12)
 		return false;
-	default:
-		return !(f->flags & FOLIO_SHARED_BIT) && f->large_mapcount == f->refcount;
-	}
+	return f->large_mapcount > 1 && !(f->flags & FOLIO_SHARED_BIT) &&
+	       f->large_mapcount == f->refcount;
 }
 
 /* do_wp_page(): write to a present read-only PTE */
@@ -167,36 +165,57 @@ static int do_wp_page(struct khp_world *w, struct mm *mm, struct vma *v, struct 
 	return 0;
 }
 
-/* do_swap_page(): read the page back (or find it in the swap cache) */
+/*
+ * do_swap_page() from a SWP_SYNCHRONOUS_IO device (zram, brd): 6.1 and 6.12
+ * skip the swap cache when this PTE is the slot's only user (the page is
+ * then exclusive); 7.3 goes through the cache and frees it at once
+ * (should_try_to_free_swap()).  On a read fault 6.12 maps an exclusive (or
+ * unreferenced) page writable, 7.3 only an exclusive one, 6.1 never.
+ */
 int do_swap_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *pte, bool write)
 {
+	enum khp_kernel k = w->prof.kernel;
 	uint32_t slot = pte->val, id = w->swap[slot].folio;
 	bool exclusive = pte->flags & PTE_EXCL;
+	bool bypass = k != KHP_LINUX_7_3 && !id && w->swap[slot].count == 1;
+	bool reuse, writable;
 	int ret;
 
 	if (id) {
 		folio_get(w, id, 1);
 	} else {
-		ret = folio_alloc(w, 0, &id);    /* the swap cache's reference */
+		ret = folio_alloc(w, 0, &id);
 		if (ret)
 			return ret;
-		folio_of(w, id)->flags |= FOLIO_SWAPCACHE;
-		folio_of(w, id)->swap = slot;
 		folio_of(w, id)->data0 = w->swap[slot].data;
-		w->swap[slot].folio = id;
-		folio_get(w, id, 1);
+		if (bypass) {
+			exclusive = true;
+		} else {
+			folio_of(w, id)->flags |= FOLIO_SWAPCACHE;   /* the cache's reference */
+			folio_of(w, id)->swap = slot;
+			w->swap[slot].folio = id;
+			folio_get(w, id, 1);
+		}
 	}
 	rmap_add_ptes(w, id, 0, 1, mm);
-	w->swap[slot].count--;              /* swap_free() */
+	w->swap[slot].count--;                      /* swap_free() */
+	if (bypass)
+		swap_slot_release(w, slot);
+	reuse = exclusive || (k != KHP_LINUX_7_3 && folio_of(w, id)->refcount == 1);
+	writable = (v->flags & VM_WRITE) && reuse &&
+		   (write || (k == KHP_LINUX_6_12) || (k == KHP_LINUX_7_3 && exclusive));
 	pte->kind = PTE_PRESENT;
 	pte->val = id;
 	pte->subpage = 0;
-	pte->flags = PTE_YOUNG | (exclusive ? PTE_EXCL : 0);
+	pte->flags = PTE_YOUNG | (reuse ? PTE_EXCL : 0) | (writable ? PTE_WRITE : 0) |
+		     (writable && write ? PTE_DIRTY : 0);
+	/* should_try_to_free_swap() */
+	if (k == KHP_LINUX_7_3 ||
+	    (write && folio_of(w, id)->refcount == 2 && (folio_of(w, id)->flags & FOLIO_SWAPCACHE)))
+		folio_free_swap(w, id);
 	if (!write)
 		return 0;
-	if (exclusive && (v->flags & VM_WRITE)) {
-		folio_free_swap(w, id);
-		pte->flags |= PTE_WRITE | PTE_DIRTY;
+	if (writable) {
 		set_data(folio_of(w, id), 0);
 		return 0;
 	}
@@ -249,6 +268,22 @@ int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool writ
 	} else if (pmd && pmd->kind == PMD_HUGE_ZERO) {
 		if (!write)
 			return 0;
+		/* [7.3] do_huge_zero_wp_pmd(): a new THP; else split and COW one page */
+		if (w->prof.kernel == KHP_LINUX_7_3 && !folio_alloc_huge_fails(w)) {
+			uint32_t id;
+
+			ret = folio_alloc(w, w->pmd_order, &id);
+			if (ret)
+				return ret;
+			pmd->kind = PMD_HUGE;
+			pmd->folio = id;
+			pmd->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | PTE_WRITE;
+			rmap_add_pmd(w, id, mm);
+			set_data(folio_of(w, id), sub);
+			if (w->cfg.shrink_underused)
+				folio_of(w, id)->flags |= FOLIO_DEFERRED;
+			return 0;
+		}
 		ret = split_huge_pmd(w, mm, index);
 		if (ret)
 			return ret;

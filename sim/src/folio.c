@@ -173,35 +173,14 @@ static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *m
 
 /*
  * [6.12+] try_to_map_unused_to_zeropage(): when an anonymous large folio is
- * split, a zero-filled page that no uffd-armed VMA maps goes to the zero
- * page.  Marks such subpages SPLIT_TO_ZERO in map[].
+ * split, every mapped zero-filled page goes to the zero page (no mlock in
+ * the model).  Marks those subpages SPLIT_TO_ZERO in map[].
  */
-static void split_mark_zero(struct khp_world *w, const struct folio *f, uint32_t id,
-			    uint32_t *map)
+static void split_mark_zero(const struct khp_world *w, const struct folio *f, uint32_t *map)
 {
-	unsigned nr = folio_nr_pages(f);
-
-	for (unsigned i = 0; i < nr; i++)
+	for (unsigned i = 0; i < folio_nr_pages(f); i++)
 		map[i] = w->prof.kernel != KHP_LINUX_6_1 && f->pmc[i] && !f->data[i] ?
 			 SPLIT_TO_ZERO : 0;
-	for (unsigned m = 0; w->prof.kernel != KHP_LINUX_6_1 && m < w->nr_mms; m++) {
-		struct mm *mm = &w->mms[m];
-
-		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
-			struct pmd *pmd = &mm->pmds[i];
-
-			for (unsigned j = 0; pmd->kind == PMD_TABLE && j < pmd_nr(w); j++) {
-				const struct pte *pte = &pmd->ptes[j];
-				struct vma *v;
-
-				if (pte->kind != PTE_PRESENT || pte->val != id)
-					continue;
-				v = vma_find(mm, (pmd->index << w->pmd_order) + j);
-				if (v && (v->flags & VM_UFFD_WP))
-					map[pte->subpage] = 0;
-			}
-		}
-	}
 }
 
 /*
@@ -224,10 +203,10 @@ int folio_split(struct khp_world *w, uint32_t id)
 		return 0;
 	if (f->entire_mapcount || f->refcount != f->large_mapcount || f->pincount)
 		return -EBUSY;
-	split_mark_zero(w, f, id, map);
+	split_mark_zero(w, f, map);
 	pmc = f->pmc;
 	data = f->data;
-	keep = f->flags & (FOLIO_REFERENCED | FOLIO_YOUNG | FOLIO_LAZYFREE);
+	keep = f->flags & (FOLIO_REFERENCED | FOLIO_YOUNG | FOLIO_LAZYFREE | FOLIO_DIRTY);
 	memset(f, 0, sizeof(*f));
 	w->pages_in_use -= nr;
 	w->acct = NULL;

@@ -24,9 +24,11 @@ static uint32_t mm_alloc_id(const struct khp_world *w)
 	}
 }
 
-static bool folio_needs_cow_for_dma(const struct mm *parent, const struct folio *f)
+/* __folio_try_dup_anon_rmap() fails: an exclusive page that may be pinned */
+static bool folio_needs_cow_for_dma(const struct mm *parent, const struct folio *f,
+				    uint8_t flags)
 {
-	return parent->has_pinned && f->pincount > 0;
+	return parent->has_pinned && f->pincount > 0 && (flags & PTE_EXCL);
 }
 
 /* copy_present_page(): the child gets its own copy of a pinned page */
@@ -70,7 +72,7 @@ static int copy_pte_table(struct khp_world *w, struct mm *parent, struct mm *chi
 			d->flags &= ~PTE_UFFD;
 			break;
 		case PTE_PRESENT:     /* copy_present_pte() */
-			if (folio_needs_cow_for_dma(parent, folio_of(w, s->val))) {
+			if (folio_needs_cow_for_dma(parent, folio_of(w, s->val), s->flags)) {
 				ret = copy_pinned_pte(w, child, v, s, d);
 				if (ret)
 					return ret;
@@ -99,7 +101,7 @@ static int copy_pmd(struct khp_world *w, struct mm *parent, struct mm *child,
 
 	if (!s)
 		return 0;
-	if (s->kind == PMD_HUGE && folio_needs_cow_for_dma(parent, folio_of(w, s->folio))) {
+	if (s->kind == PMD_HUGE && folio_needs_cow_for_dma(parent, folio_of(w, s->folio), s->flags)) {
 		ret = split_huge_pmd(w, parent, idx);   /* copy_huge_pmd() -EAGAIN */
 		if (ret)
 			return ret;
@@ -118,7 +120,7 @@ static int copy_pmd(struct khp_world *w, struct mm *parent, struct mm *child,
 			s->flags &= ~(PTE_WRITE | PTE_EXCL);
 			d->flags = s->flags & ~PTE_YOUNG;
 		} else {
-			d->flags = s->flags;
+			d->flags = s->flags & ~PTE_YOUNG;
 		}
 		return 0;
 	}

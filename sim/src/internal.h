@@ -89,6 +89,7 @@ struct mm {
 #define FOLIO_DEFERRED    0x010u  /* on the deferred split queue */
 #define FOLIO_PARTIAL     0x020u  /* queued as partially mapped */
 #define FOLIO_SHARED_BIT  0x040u  /* MM-ID "maybe mapped shared" */
+#define FOLIO_DIRTY       0x080u  /* PG_dirty (6.1 PMD split moves the dirty bit here) */
 
 struct folio {
 	int32_t refcount;          /* 0: free */
@@ -221,9 +222,10 @@ struct vma *vma_find(struct mm *mm, uint64_t addr);
 bool vma_range_covered(struct mm *mm, uint64_t start, uint64_t end);
 int vma_split_at(struct khp_world *w, struct mm *mm, uint64_t addr);
 int vma_isolate_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
-void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end);
-void vma_merge_register(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
+void vma_merge_around(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
 void vma_khugepaged_enter(struct khp_world *w, struct mm *mm, const struct vma *v);
+uint32_t vma_collapse_orders(const struct khp_world *w, const struct vma *v, bool khugepaged);
+bool khugepaged_enabled(const struct khp_world *w);
 int vma_insert(struct khp_world *w, struct mm *mm, const struct vma *v);
 void vma_remove_range(struct mm *mm, uint64_t start, uint64_t end);
 void vma_anon_prepare(struct khp_world *w, struct mm *mm, struct vma *v);

@@ -10,16 +10,24 @@
 #include <string.h>
 #include "internal.h"
 
-/* "Do not interfere with other mappings of this page" in each era */
-static bool folio_mapped_shared(const struct khp_world *w, const struct folio *f, unsigned sub)
+/*
+ * The "do not interfere with other mappings" test of MADV_COLD / PAGEOUT /
+ * FREE for a large folio: 6.1 page_mapcount() of the page met (subpage 0 for
+ * MADV_FREE's folio_estimated_sharers(), total_mapcount() for a PMD),
+ * 6.12 folio_likely_mapped_shared(), 7.3 folio_maybe_mapped_shared().
+ */
+static bool large_folio_shared(const struct khp_world *w, const struct folio *f, unsigned sub,
+			       bool pmd, enum khp_advice adv)
 {
 	switch (w->prof.kernel) {
 	case KHP_LINUX_6_1:
-		return page_mapcount(f, sub) != 1;
+		if (pmd && adv == KHP_ADV_FREE)
+			return f->large_mapcount != 1;
+		return page_mapcount(f, adv == KHP_ADV_FREE ? 0 : sub) != 1;
 	case KHP_LINUX_6_12:
-		return f->order ? folio_likely_mapped_shared(f) : f->large_mapcount != 1;
+		return folio_likely_mapped_shared(f);
 	default:
-		return f->order ? folio_maybe_mapped_shared(f) : f->large_mapcount != 1;
+		return folio_maybe_mapped_shared(f);
 	}
 }
 
@@ -52,15 +60,34 @@ static int swap_slot_alloc(struct khp_world *w, uint32_t *out)
 	return 0;
 }
 
+/* Turn a present PTE of an order-0 folio, or of a large folio being swapped whole, into a swap entry. */
+static int pte_to_swap(struct khp_world *w, struct pte *pte, uint8_t data)
+{
+	uint32_t slot;
+	int ret = swap_slot_alloc(w, &slot);
+
+	if (ret)
+		return ret;
+	w->swap[slot].count = 1;
+	w->swap[slot].data = data;
+	pte->kind = PTE_SWAP;
+	pte->val = slot;
+	pte->subpage = 0;
+	pte->flags &= PTE_EXCL | PTE_UFFD;   /* pte_swp_mkexclusive() for AnonExclusive pages */
+	return 0;
+}
+
 /*
  * shrink_folio_list() for one order-0 folio mapped by one PTE: a clean
- * lazyfree folio is discarded, anything else is written to swap and freed.
+ * lazyfree folio is discarded, anything else is written to swap and freed
+ * (a synchronous device: the swap cache is gone when reclaim is done).
  */
 int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 {
-	uint32_t id = pte->val, slot;
+	uint32_t id = pte->val;
 	struct folio *f = folio_of(w, id);
 	int cache = (f->flags & FOLIO_SWAPCACHE) ? 1 : 0;
+	uint32_t slot = f->swap;
 	int ret;
 
 	if (f->order || f->pincount || f->refcount != f->large_mapcount + cache)
@@ -72,19 +99,18 @@ int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 	if (!w->cfg.swap)
 		return 0;
 	if (cache) {
-		slot = f->swap;
+		w->swap[slot].count++;
+		w->swap[slot].data = f->data0;
+		pte->kind = PTE_SWAP;
+		pte->val = slot;
+		pte->subpage = 0;
+		pte->flags &= PTE_EXCL | PTE_UFFD;
 	} else {
-		ret = swap_slot_alloc(w, &slot);
+		ret = pte_to_swap(w, pte, f->data0);
 		if (ret)
 			return ret;
 	}
-	w->swap[slot].count++;
-	w->swap[slot].data = f->data0;
 	rmap_remove_ptes(w, id, 0, 1, mm);
-	pte->kind = PTE_SWAP;
-	pte->val = slot;
-	pte->subpage = 0;
-	pte->flags = (pte->flags & (PTE_EXCL | PTE_UFFD));
 	folio_put(w, id, 1);
 	if (cache) {                          /* __remove_mapping() after writeback */
 		f = folio_of(w, id);
@@ -96,58 +122,210 @@ int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 	return 0;
 }
 
-/* Split a PTE-mapped large folio so its pages can be handled one by one. */
-static bool split_for_reclaim(struct khp_world *w, uint32_t id)
+/* add_to_swap() of a whole large folio mapped by ptes[0..n): THP_SWAP, no split */
+static int swap_out_folio_ptes(struct khp_world *w, struct mm *mm, struct pte *ptes, unsigned n)
 {
-	return folio_split(w, id) == 0;
-}
+	uint32_t id = ptes[0].val;
+	struct folio *f = folio_of(w, id);
+	unsigned sub = ptes[0].subpage;
+	int ret;
 
-static int cold_or_pageout_pte(struct khp_world *w, struct mm *mm, struct pte *pte,
-			       enum khp_advice adv)
-{
-	struct folio *f;
-
-	if (pte->kind != PTE_PRESENT)
+	if (f->pincount || f->refcount != f->large_mapcount)
 		return 0;
-	f = folio_of(w, pte->val);
-	if (folio_mapped_shared(w, f, pte->subpage))
-		return 0;
-	if (f->order && !split_for_reclaim(w, pte->val))
-		return 0;
-	f = folio_of(w, pte->val);
-	if (f->large_mapcount != 1)
-		return 0;
-	pte->flags &= ~PTE_YOUNG;            /* ptep_test_and_clear_young() */
-	f->flags &= ~(FOLIO_REFERENCED | FOLIO_YOUNG);   /* folio_deactivate() */
-	if (adv == KHP_ADV_PAGEOUT)
-		return swap_out_pte(w, mm, pte);
+	for (unsigned i = 0; i < n; i++) {
+		ret = pte_to_swap(w, &ptes[i], folio_data(f)[sub + i]);
+		if (ret)
+			return ret;
+		f = folio_of(w, id);
+	}
+	rmap_remove_ptes(w, id, sub, n, mm);
+	folio_put(w, id, (int)n);
 	return 0;
 }
 
-/* madvise_free_pte_range() for one PTE */
-static int free_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
+/* A PMD-mapped THP swapped out whole: the PMD becomes a table of swap entries */
+static int swap_out_pmd(struct khp_world *w, struct mm *mm, uint64_t idx)
 {
-	struct folio *f;
+	struct pmd *pmd = pmd_lookup(mm, idx);
+	uint32_t id = pmd->folio;
+	struct folio *f = folio_of(w, id);
+	uint8_t excl = pmd->flags & PTE_EXCL;
+	struct pte *ptes;
+	int ret;
 
-	if (pte->kind == PTE_SWAP) {
-		zap_pte(w, mm, pte);
+	if (f->pincount || f->refcount != f->large_mapcount || f->large_mapcount != 1)
+		return 0;
+	ptes = calloc(pmd_nr(w), sizeof(*ptes));
+	if (!ptes)
+		return khp_err(w, -ENOMEM, "out of memory for page tables");
+	for (unsigned i = 0; i < pmd_nr(w); i++) {
+		ptes[i].flags = excl;
+		ret = pte_to_swap(w, &ptes[i], folio_data(folio_of(w, id))[i]);
+		if (ret) {
+			for (unsigned j = 0; j < i; j++)
+				swap_slot_release(w, (w->swap[ptes[j].val].count = 0, ptes[j].val));
+			free(ptes);
+			return ret;
+		}
+	}
+	pmd = pmd_lookup(mm, idx);
+	rmap_remove_pmd(w, id, mm);
+	folio_put(w, id, 1);
+	pmd->kind = PMD_TABLE;
+	pmd->folio = 0;
+	pmd->flags = 0;
+	pmd->ptes = ptes;
+	return 0;
+}
+
+/* split_folio() of a folio some PMD maps: unmap_folio() splits every PMD first */
+static int split_pmd_mapped_folio(struct khp_world *w, uint32_t id)
+{
+	for (unsigned m = 0; m < w->nr_mms; m++) {
+		struct mm *mm = &w->mms[m];
+
+		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
+			if (mm->pmds[i].kind == PMD_HUGE && mm->pmds[i].folio == id) {
+				int ret = split_huge_pmd(w, mm, mm->pmds[i].index);
+
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return folio_split(w, id);
+}
+
+/* Length of the run of PTEs from ptes[0] mapping consecutive pages of its folio, within n. */
+static unsigned folio_pte_batch(const struct pte *ptes, unsigned n)
+{
+	unsigned k = 1;
+
+	while (k < n && ptes[k].kind == PTE_PRESENT && ptes[k].val == ptes[0].val &&
+	       ptes[k].subpage == ptes[0].subpage + k)
+		k++;
+	return k;
+}
+
+/*
+ * madvise_cold_or_pageout_pte_range() and madvise_free_pte_range() on the
+ * PTEs [from, to) of one table.  A large folio is split when the range does
+ * not cover it (6.1: always) unless it is shared; a covered one (6.12+) is
+ * handled whole.  6.1 stops the table at the first shared large folio.
+ */
+static int advise_ptes(struct khp_world *w, struct mm *mm, uint64_t idx, unsigned from,
+		       unsigned to, enum khp_advice adv)
+{
+	bool v61 = w->prof.kernel == KHP_LINUX_6_1;
+	bool clear_young = adv == KHP_ADV_COLD || (v61 && adv == KHP_ADV_PAGEOUT);
+
+	for (unsigned i = from; i < to;) {
+		struct pte *ptes = pmd_lookup(mm, idx)->ptes, *pte = &ptes[i];
+		struct folio *f;
+		unsigned n = 1;
+		int ret;
+
+		if (pte->kind == PTE_SWAP && adv == KHP_ADV_FREE)
+			zap_pte(w, mm, pte);
+		if (pte->kind != PTE_PRESENT) {
+			i++;
+			continue;
+		}
+		f = folio_of(w, pte->val);
+		if (f->order) {
+			n = folio_pte_batch(pte, to - i);
+			if (v61 || n < folio_nr_pages(f) || pte->subpage) {
+				if (large_folio_shared(w, f, pte->subpage, false, adv)) {
+					if (v61)
+						return 0;       /* break */
+					i += n;
+					continue;
+				}
+				if (folio_split(w, pte->val)) {
+					if (v61)
+						return 0;
+					i += n;
+					continue;
+				}
+				continue;                       /* look again: now small folios */
+			}
+		}
+		/* the common tests: on the LRU, and every mapping is ours */
+		if (adv != KHP_ADV_FREE && f->large_mapcount != (int)folio_nr_pages(f)) {
+			i += n;
+			continue;
+		}
+		if (adv == KHP_ADV_FREE) {
+			if ((f->flags & (FOLIO_SWAPCACHE | FOLIO_DIRTY))) {
+				if (f->large_mapcount != (int)folio_nr_pages(f)) {
+					i += n;
+					continue;
+				}
+				folio_free_swap(w, pte->val);
+				f = folio_of(w, pte->val);
+				if (f->flags & FOLIO_SWAPCACHE) {
+					i += n;
+					continue;
+				}
+				f->flags &= ~FOLIO_DIRTY;
+			}
+			for (unsigned j = 0; j < n; j++)
+				pte[j].flags &= ~(PTE_YOUNG | PTE_DIRTY);
+			f->flags |= FOLIO_LAZYFREE;             /* folio_mark_lazyfree() */
+			i += n;
+			continue;
+		}
+		if (clear_young)
+			for (unsigned j = 0; j < n; j++)
+				pte[j].flags &= ~PTE_YOUNG;
+		f->flags &= ~(FOLIO_REFERENCED | FOLIO_YOUNG);   /* folio_deactivate() */
+		if (adv == KHP_ADV_PAGEOUT) {
+			if (!f->order)
+				ret = swap_out_pte(w, mm, pte);
+			else if (w->cfg.swap)
+				ret = swap_out_folio_ptes(w, mm, pte, n);
+			else
+				ret = folio_split(w, pte->val) == -ENOMEM ? -ENOMEM : 0;
+			if (ret)
+				return ret;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* madvise_cold_or_pageout_pte_range() / madvise_free_huge_pmd() for a PMD mapping */
+static int advise_pmd(struct khp_world *w, struct mm *mm, uint64_t idx, bool whole,
+		      enum khp_advice adv, bool *as_ptes)
+{
+	struct pmd *pmd = pmd_lookup(mm, idx);
+	struct folio *f = folio_of(w, pmd->folio);
+	bool v61 = w->prof.kernel == KHP_LINUX_6_1;
+
+	*as_ptes = false;
+	if (large_folio_shared(w, f, 0, true, adv))
+		return 0;
+	if (!whole) {
+		/* split_huge_page() of the whole folio, then the PTE path */
+		if (split_pmd_mapped_folio(w, pmd->folio))
+			return 0;
+		*as_ptes = true;
 		return 0;
 	}
-	if (pte->kind != PTE_PRESENT)
+	if (adv == KHP_ADV_FREE) {
+		pmd->flags &= ~(PTE_YOUNG | PTE_DIRTY);
+		f->flags = (uint16_t)((f->flags & ~FOLIO_DIRTY) | FOLIO_LAZYFREE);
 		return 0;
-	f = folio_of(w, pte->val);
-	if (folio_mapped_shared(w, f, pte->subpage))
+	}
+	if (adv == KHP_ADV_COLD || v61)
+		pmd->flags &= ~PTE_YOUNG;
+	f->flags &= ~(FOLIO_REFERENCED | FOLIO_YOUNG);
+	if (adv != KHP_ADV_PAGEOUT)
 		return 0;
-	if (f->order && !split_for_reclaim(w, pte->val))
-		return 0;
-	f = folio_of(w, pte->val);
-	if (f->large_mapcount != 1)
-		return 0;
-	folio_free_swap(w, pte->val);
-	pte->flags &= ~(PTE_YOUNG | PTE_DIRTY);
-	f = folio_of(w, pte->val);
-	if (!(f->flags & FOLIO_SWAPCACHE))
-		f->flags |= FOLIO_LAZYFREE;        /* mark_page_lazyfree() */
+	if (w->cfg.swap)
+		return swap_out_pmd(w, mm, idx);
+	/* no swap: add_to_swap() fails, the THP is split and kept */
+	split_pmd_mapped_folio(w, pmd->folio);
 	return 0;
 }
 
@@ -159,70 +337,66 @@ static int advise_range(struct khp_world *w, struct mm *mm, uint64_t start, uint
 		unsigned from = start > base ? (unsigned)(start - base) : 0;
 		unsigned to = end < base + pmd_nr(w) ? (unsigned)(end - base) : pmd_nr(w);
 		struct pmd *pmd = pmd_lookup(mm, idx);
+		bool as_ptes = true;
 		int ret;
 
 		if (!pmd || pmd->kind == PMD_HUGE_ZERO)
 			continue;
 		if (pmd->kind == PMD_HUGE) {
-			struct folio *f = folio_of(w, pmd->folio);
-
-			if (folio_mapped_shared(w, f, 0))
-				continue;
-			if (adv == KHP_ADV_COLD && from == 0 && to == pmd_nr(w)) {
-				pmd->flags &= ~PTE_YOUNG;
-				f->flags &= ~(FOLIO_REFERENCED | FOLIO_YOUNG);
-				continue;
-			}
-			if (adv == KHP_ADV_FREE && from == 0 && to == pmd_nr(w)) {
-				pmd->flags &= ~(PTE_YOUNG | PTE_DIRTY);
-				f->flags |= FOLIO_LAZYFREE;
-				continue;
-			}
-			ret = split_huge_pmd(w, mm, idx);
-			if (ret)
-				return ret;
-			pmd = pmd_lookup(mm, idx);
-		}
-		for (unsigned i = from; i < to; i++) {
-			struct pte *pte = &pmd_lookup(mm, idx)->ptes[i];
-
-			ret = adv == KHP_ADV_FREE ? free_pte(w, mm, pte) :
-						    cold_or_pageout_pte(w, mm, pte, adv);
+			ret = advise_pmd(w, mm, idx, from == 0 && to == pmd_nr(w), adv, &as_ptes);
 			if (ret)
 				return ret;
 		}
+		if (!as_ptes)
+			continue;
+		ret = advise_ptes(w, mm, idx, from, to, adv);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
-/* hugepage_madvise(): VM_HUGEPAGE / VM_NOHUGEPAGE on [start, end) */
+/*
+ * MADV_HUGEPAGE / MADV_NOHUGEPAGE on [start, end): split, set the flags,
+ * merge.  Registration with khugepaged: [6.1, 6.12] hugepage_madvise() calls
+ * khugepaged_enter_vma() for every VMA of the range with the new flags, on
+ * the VMA as it was before the split, changed or not; [7.3]
+ * madvise_update_vma() only when the flags changed and VM_HUGEPAGE is set.
+ */
 static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end,
 			enum khp_advice adv)
 {
-	int ret = vma_isolate_range(w, mm, start, end);
-	bool changed = false;
+	bool hugepage = adv == KHP_ADV_HUGEPAGE;
+	uint32_t i;
+	int ret;
 
+	if (hugepage && w->prof.kernel != KHP_LINUX_7_3) {
+		for (i = 0; i < mm->nr_vmas; i++) {
+			struct vma v = mm->vmas[i];
+
+			if (v.end <= start || v.start >= end)
+				continue;
+			v.flags = (uint8_t)((v.flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE);
+			vma_khugepaged_enter(w, mm, &v);
+		}
+	}
+	ret = vma_isolate_range(w, mm, start, end);
 	if (ret)
 		return ret;
-	for (struct vma *v = vma_find(mm, start); v && v->start < end; v++) {
+	for (i = 0; i < mm->nr_vmas; i++) {
+		struct vma *v = &mm->vmas[i];
 		uint8_t old = v->flags;
 
-		if (adv == KHP_ADV_HUGEPAGE)
+		if (v->end <= start || v->start >= end)
+			continue;
+		if (hugepage)
 			v->flags = (uint8_t)((v->flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE);
 		else
 			v->flags = (uint8_t)((v->flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE);
-		changed |= old != v->flags;
-		if (v + 1 >= mm->vmas + mm->nr_vmas)
-			break;
-	}
-	vma_merge_around(mm, start, end);
-	/* khugepaged_enter_vma(); 7.3 only calls it when the flags changed */
-	if (adv == KHP_ADV_HUGEPAGE && (changed || w->prof.kernel != KHP_LINUX_7_3))
-		for (struct vma *v = vma_find(mm, start); v && v->start < end; v++) {
+		if (w->prof.kernel == KHP_LINUX_7_3 && hugepage && old != v->flags)
 			vma_khugepaged_enter(w, mm, v);
-			if (v + 1 >= mm->vmas + mm->nr_vmas)
-				break;
-		}
+	}
+	vma_merge_around(w, mm, start, end);
 	return 0;
 }
 
@@ -275,9 +449,11 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 		if (!pmd)
 			continue;
 		if (pmd->kind != PMD_TABLE) {
+			/* change_huge_pmd(): 6.1 never upgrades a PMD */
 			if (!write)
 				pmd->flags &= ~PTE_WRITE;
-			else if (pmd->kind == PMD_HUGE && (pmd->flags & PTE_EXCL))
+			else if (pmd->kind == PMD_HUGE && (pmd->flags & PTE_EXCL) &&
+				 w->prof.kernel != KHP_LINUX_6_1)
 				pmd->flags |= PTE_WRITE;
 			continue;
 		}
@@ -287,13 +463,15 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 
 			if (a < start || a >= end || pte->kind != PTE_PRESENT)
 				continue;
+			/* can_change_pte_writable(): 6.1 also wants pte_dirty */
 			if (!write)
 				pte->flags &= ~PTE_WRITE;
-			else if (pte->flags & PTE_EXCL)
+			else if ((pte->flags & PTE_EXCL) && !(pte->flags & PTE_UFFD) &&
+				 ((pte->flags & PTE_DIRTY) || w->prof.kernel != KHP_LINUX_6_1))
 				pte->flags |= PTE_WRITE;
 		}
 	}
-	vma_merge_register(w, mm, start, end);
+	vma_merge_around(w, mm, start, end);
 	return 0;
 }
 
@@ -428,24 +606,6 @@ static bool thp_underused(const struct khp_world *w, const struct folio *f)
 	for (unsigned i = 0; i < folio_nr_pages(f); i++)
 		zero += !f->data[i];
 	return zero > w->cfg.max_ptes_none;
-}
-
-/* split_folio() of a PMD-mapped folio: unmap_folio() splits every PMD first */
-static int split_pmd_mapped_folio(struct khp_world *w, uint32_t id)
-{
-	for (unsigned m = 0; m < w->nr_mms; m++) {
-		struct mm *mm = &w->mms[m];
-
-		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
-			if (mm->pmds[i].kind == PMD_HUGE && mm->pmds[i].folio == id) {
-				int ret = split_huge_pmd(w, mm, mm->pmds[i].index);
-
-				if (ret)
-					return ret;
-			}
-		}
-	}
-	return folio_split(w, id);
 }
 
 /*

@@ -89,7 +89,7 @@ static int move_vma(struct khp_world *w, struct mm *mm, uint64_t addr, uint64_t 
 	ret = op_munmap_range(w, mm, addr, addr + old_len);
 	if (ret)
 		return ret;
-	vma_merge_register(w, mm, to, to + new_len);
+	vma_merge_around(w, mm, to, to + new_len);
 	return 0;
 }
 
@@ -118,7 +118,10 @@ int op_mremap(struct khp_world *w, const struct khp_op *op)
 			return khp_err(w, -ENOMEM, "mremap: cannot grow [%#llx, +%llu) in place",
 				       (unsigned long long)addr, (unsigned long long)old_len);
 		v->end = addr + new_len;
-		vma_merge_register(w, mm, v->start, v->end);
+		/* 6.12+ vma_merge_extend() registers the grown VMA; 6.1 vma_adjust() does not */
+		if (w->prof.kernel != KHP_LINUX_6_1)
+			vma_khugepaged_enter(w, mm, v);
+		vma_merge_around(w, mm, addr, addr + new_len);
 		return 0;
 	}
 	if (addr + old_len > op->to && op->to + new_len > addr)

@@ -43,9 +43,9 @@ static void scan_limits(const struct khp_world *w, const struct vma *v, bool khu
 	/* a uffd-armed VMA allows no none PTE at all (6.1/6.12 test it directly) */
 	if (v->flags & VM_UFFD_WP)
 		l->none = 0;
-	/* [7.3] collapse_scan_pmd(): with mTHP orders enabled, fill the bitmap (511) */
-	else if (w->prof.kernel == KHP_LINUX_7_3 && khugepaged &&
-		 (w->cfg.mthp_orders & ~(1u << w->pmd_order)))
+	/* [7.3] collapse_scan_pmd(): unless PMD is the only order, fill the bitmap */
+	if (w->prof.kernel == KHP_LINUX_7_3 && khugepaged &&
+	    vma_collapse_orders(w, v, true) != (1u << w->pmd_order))
 		l->none = nr - 1;
 }
 

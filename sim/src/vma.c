@@ -119,14 +119,47 @@ static bool vma_can_merge(const struct vma *a, const struct vma *b)
 	       b->pgoff == a->pgoff + (a->end - a->start);
 }
 
-static void khugepaged_enter_vma(struct khp_world *w, struct mm *mm, const struct vma *v)
+/*
+ * Orders khugepaged may collapse v to: [6.1, 6.12] the PMD order under the
+ * sysfs policy; [7.3] collapse_possible_orders(): every anonymous order
+ * allowed (mTHP sizes are "always" in the model), MADV_COLLAPSE PMD only.
+ */
+uint32_t vma_collapse_orders(const struct khp_world *w, const struct vma *v, bool khugepaged)
 {
-	if (!mm->registered && w->cfg.thp != KHP_THP_NEVER && vma_thp_eligible(w, mm, v, true))
+	uint32_t orders = 0;
+
+	if (vma_thp_policy(w, v, khugepaged))
+		orders |= 1u << w->pmd_order;
+	if (khugepaged && w->prof.kernel == KHP_LINUX_7_3 && !(v->flags & VM_NOHUGEPAGE))
+		orders |= w->cfg.mthp_orders;
+	return orders;
+}
+
+/* transhuge_vma_suitable(): the VMA holds at least one aligned PMD range */
+static bool vma_thp_suitable(const struct khp_world *w, const struct vma *v)
+{
+	uint64_t mask = pmd_nr(w) - 1;
+
+	return ((v->start + mask) & ~mask) + pmd_nr(w) <= v->end;
+}
+
+/* hugepage_flags_enabled() / hugepage_pmd_enabled() / [7.3] hugepage_enabled() */
+bool khugepaged_enabled(const struct khp_world *w)
+{
+	return w->cfg.thp != KHP_THP_NEVER ||
+	       (w->prof.kernel == KHP_LINUX_7_3 && w->cfg.mthp_orders);
+}
+
+/* khugepaged_enter_vma(): register the mm if khugepaged could collapse v */
+void vma_khugepaged_enter(struct khp_world *w, struct mm *mm, const struct vma *v)
+{
+	if (!mm->registered && khugepaged_enabled(w) && v->anon_vma && vma_thp_suitable(w, v) &&
+	    vma_collapse_orders(w, v, true))
 		mm->registered = true;
 }
 
-/* vma_merge(): merge neighbours touching [start, end]; registers the result. */
-void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end)
+/* vma_merge(): merge neighbours touching [start, end]; a merged VMA registers. */
+void vma_merge_around(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end)
 {
 	uint32_t i = vma_index(mm, start ? start - 1 : 0);
 
@@ -139,18 +172,11 @@ void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end)
 				a->anon_vma = b->anon_vma;
 			memmove(b, b + 1, (mm->nr_vmas - i - 2) * sizeof(*b));
 			mm->nr_vmas--;
+			vma_khugepaged_enter(w, mm, a);
 			continue;
 		}
 		i++;
 	}
-}
-
-/* Merge and register: what the kernel does after mprotect/madvise/mremap. */
-void vma_merge_register(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end)
-{
-	vma_merge_around(mm, start, end);
-	for (uint32_t i = vma_index(mm, start); i < mm->nr_vmas && mm->vmas[i].start < end; i++)
-		khugepaged_enter_vma(w, mm, &mm->vmas[i]);
 }
 
 int vma_insert(struct khp_world *w, struct mm *mm, const struct vma *v)
@@ -211,8 +237,3 @@ bool vma_thp_eligible(const struct khp_world *w, const struct mm *mm, const stru
 	return vma_thp_policy(w, v, enforce_sysfs) && v->anon_vma != 0;
 }
 
-/* khugepaged_enter_vma() for callers outside this file */
-void vma_khugepaged_enter(struct khp_world *w, struct mm *mm, const struct vma *v)
-{
-	khugepaged_enter_vma(w, mm, v);
-}

@@ -159,7 +159,7 @@ static int op_mmap(struct khp_world *w, const struct khp_op *op)
 	ret = vma_insert(w, mm, &v);
 	if (ret)
 		return ret;
-	vma_merge_register(w, mm, v.start, v.end);
+	vma_merge_around(w, mm, v.start, v.end);
 	adv.type = KHP_OP_MADVISE;
 	if (op->flags & (KHP_OPF_HUGEPAGE | KHP_OPF_NOHUGEPAGE)) {
 		adv.advice = (op->flags & KHP_OPF_HUGEPAGE) ? KHP_ADV_HUGEPAGE : KHP_ADV_NOHUGEPAGE;
