@@ -95,7 +95,7 @@ static void count_rest(const struct khp_world *w, const struct pte *ptes, unsign
 /* Counters live in registers during the loop; they reach *ss on every exit. */
 struct scan_counts {
 	unsigned none, unmapped, shared, referenced, sh_exact, sh_profile;
-	bool writable;
+	unsigned pte_flags;     /* OR of the present PTEs' flags seen: writable */
 };
 
 static inline void scan_store(struct scan_state *ss, const struct scan_counts *c)
@@ -104,7 +104,7 @@ static inline void scan_store(struct scan_state *ss, const struct scan_counts *c
 	ss->unmapped = c->unmapped;
 	ss->shared = c->shared;
 	ss->referenced = c->referenced;
-	ss->writable = c->writable;
+	ss->writable = c->pte_flags & PTE_WRITE;
 	ss->shared_exact = c->sh_exact;
 	ss->shared_profile = c->sh_profile;
 }
@@ -116,8 +116,12 @@ static inline void scan_store(struct scan_state *ss, const struct scan_counts *c
 		return;							\
 	} while (0)
 
+/*
+ * The PTE loop, specialised at compile time for kernel k, the exact oracle
+ * and the khugepaged / MADV_COLLAPSE context.
+ */
 static inline __attribute__((always_inline)) void
-scan_loop(struct khp_world *w, const struct pte *ptes, bool khugepaged,
+scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 	  const struct scan_limits *l, struct scan_state *ss, const enum khp_kernel k,
 	  const bool exact)
 {
@@ -134,12 +138,12 @@ scan_loop(struct khp_world *w, const struct pte *ptes, bool khugepaged,
 		const struct folio *f;
 		bool shared_exact, shared;
 
-		if (pte.kind == PTE_NONE || pte.kind == PTE_ZERO) {
+		if (pte.kind <= PTE_ZERO) {
 			if (++c.none > max_none)
 				SCAN_FAIL_AT(SCAN_EXCEED_NONE_PTE);
 			continue;
 		}
-		if (pte.kind == PTE_SWAP) {
+		if (__builtin_expect(pte.kind == PTE_SWAP, 0)) {
 			if (++c.unmapped > max_swap)
 				SCAN_FAIL_AT(SCAN_EXCEED_SWAP_PTE);
 			if (pte.flags & PTE_UFFD)
@@ -147,16 +151,29 @@ scan_loop(struct khp_world *w, const struct pte *ptes, bool khugepaged,
 			continue;
 		}
 		f = &folios[pte.val];
-		if (pte.val != ff.id)
-			folio_facts(w, k, pte.val, &ff);
-		shared_exact = page_mapcount(f, pte.subpage) > 1;
-		shared = (exact || k == KHP_LINUX_6_1) ? shared_exact : ff.shared;
+		if (!f->order) {
+			/* small folio: every era's predicate is mapcount > 1 */
+			unsigned fl = f->flags;
+
+			shared_exact = f->large_mapcount > 1;
+			shared = shared_exact;
+			ff.id = 0;
+			ff.refcount_ok = f->refcount ==
+					 f->large_mapcount + ((fl & FOLIO_SWAPCACHE) ? 1 : 0);
+			ff.referenced = (fl & FOLIO_REFERENCED) ||
+					(k != KHP_LINUX_6_1 && (fl & FOLIO_YOUNG));
+			ff.lazyfree = fl & FOLIO_LAZYFREE;
+		} else {
+			if (pte.val != ff.id)
+				folio_facts(w, k, pte.val, &ff);
+			shared_exact = f->pmc[pte.subpage] + f->entire_mapcount > 1;
+			shared = (exact || k == KHP_LINUX_6_1) ? shared_exact : ff.shared;
+		}
 		c.sh_exact += shared_exact;
 		c.sh_profile += shared;
-		if (pte.flags & PTE_UFFD)
+		c.pte_flags |= pte.flags;
+		if (__builtin_expect(pte.flags & PTE_UFFD, 0))
 			SCAN_FAIL_AT(new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
-		if (!new_order)
-			c.writable |= pte.flags & PTE_WRITE;
 		/* [7.3] folio_test_lazyfree() && !pte_dirty() */
 		if (new_order && khugepaged && ff.lazyfree && !(pte.flags & PTE_DIRTY))
 			SCAN_FAIL_AT(SCAN_PAGE_LAZYFREE);
@@ -165,15 +182,18 @@ scan_loop(struct khp_world *w, const struct pte *ptes, bool khugepaged,
 		if (new_order)
 			present[i / 32] |= 1u << (i % 32);
 		/* node_reclaim_mode is 0; every folio is on the LRU (lru_add_drain_all()), unlocked */
-		if (!ff.refcount_ok)
+		if (__builtin_expect(!ff.refcount_ok, 0))
 			SCAN_FAIL_AT(SCAN_PAGE_COUNT);
-		c.referenced += khugepaged && ((pte.flags & PTE_YOUNG) || ff.referenced);
+		if (khugepaged)
+			c.referenced += ((pte.flags & PTE_YOUNG) != 0) | ff.referenced;
 	}
+	if (new_order)
+		c.pte_flags &= ~PTE_WRITE;      /* 7.3 has no writable tracking */
 	scan_store(ss, &c);
 	if (new_order)
 		memcpy(ss->present, present, sizeof(present));
 	ss->loop_done = true;
-	if (!new_order && !c.writable)
+	if (!new_order && !ss->writable)
 		ss->result = SCAN_PAGE_RO;
 	else if (khugepaged && (!c.referenced || (c.unmapped && c.referenced < nr / 2)))
 		ss->result = SCAN_LACK_REFERENCED_PAGE;
@@ -193,24 +213,18 @@ void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 		return;
 	scan_limits(w, v, khugepaged, &l);
 	ptes = pmd_lookup(mm, index)->ptes;
-	switch (w->prof.kernel + (w->prof.exact ? KHP_NR_KERNELS : 0)) {
-	case KHP_LINUX_6_1:
-		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_1, false);
-		break;
-	case KHP_LINUX_6_12:
-		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_12, false);
-		break;
-	case KHP_LINUX_7_3:
-		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_7_3, false);
-		break;
-	case KHP_LINUX_6_1 + KHP_NR_KERNELS:
-		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_1, true);
-		break;
-	case KHP_LINUX_6_12 + KHP_NR_KERNELS:
-		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_6_12, true);
-		break;
-	default:
-		scan_loop(w, ptes, khugepaged, &l, ss, KHP_LINUX_7_3, true);
-		break;
+	/* one specialised copy per kernel, predicate and context */
+#define SCAN_CASE(kern, ex, kh)								\
+	case (kern) * 4 + (ex) * 2 + (kh):						\
+		scan_loop(w, ptes, kh, &l, ss, kern, ex);				\
+		break
+	switch (w->prof.kernel * 4 + w->prof.exact * 2 + khugepaged) {
+	SCAN_CASE(KHP_LINUX_6_1, 0, 0);  SCAN_CASE(KHP_LINUX_6_1, 0, 1);
+	SCAN_CASE(KHP_LINUX_6_1, 1, 0);  SCAN_CASE(KHP_LINUX_6_1, 1, 1);
+	SCAN_CASE(KHP_LINUX_6_12, 0, 0); SCAN_CASE(KHP_LINUX_6_12, 0, 1);
+	SCAN_CASE(KHP_LINUX_6_12, 1, 0); SCAN_CASE(KHP_LINUX_6_12, 1, 1);
+	SCAN_CASE(KHP_LINUX_7_3, 0, 0);  SCAN_CASE(KHP_LINUX_7_3, 0, 1);
+	SCAN_CASE(KHP_LINUX_7_3, 1, 0);  SCAN_CASE(KHP_LINUX_7_3, 1, 1);
 	}
+#undef SCAN_CASE
 }
