@@ -447,16 +447,13 @@ static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *
 int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record *rec)
 {
 	struct khp_record dummy;
-	struct mm *mm = mm_get(w, op->mm);
 	uint64_t start = op->addr, end = op->addr + op->pages;
 	enum scan_result last = SCAN_FAIL;
-	int err = 0;
+	struct mm *mm;
+	int err = mm_get_range(w, op, &mm);
 
-	if (!mm)
-		return -ENOENT;
-	if (!vma_range_covered(mm, start, end))
-		return khp_err(w, -EFAULT, "collapse: [%#llx, %#llx) is not mapped in mm %u",
-			       (unsigned long long)start, (unsigned long long)end, op->mm);
+	if (err)
+		return err;
 	if (!rec)
 		rec = &dummy;
 	memset(rec, 0, sizeof(*rec));

@@ -155,6 +155,7 @@ struct khp_world {
 int khp_err(struct khp_world *w, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct mm *mm_get(struct khp_world *w, unsigned id);
+int mm_get_range(struct khp_world *w, const struct khp_op *op, struct mm **out);
 static inline unsigned pmd_nr(const struct khp_world *w) { return w->cfg.pmd_pages; }
 static inline uint64_t pmd_index(const struct khp_world *w, uint64_t addr)
 {

@@ -402,14 +402,12 @@ static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint
 
 int op_madvise(struct khp_world *w, const struct khp_op *op)
 {
-	struct mm *mm = mm_get(w, op->mm);
 	uint64_t start = op->addr, end = op->addr + op->pages;
+	struct mm *mm;
+	int ret = mm_get_range(w, op, &mm);
 
-	if (!mm)
-		return -ENOENT;
-	if (!vma_range_covered(mm, start, end))
-		return khp_err(w, -EFAULT, "madvise: [%#llx, %#llx) is not mapped in mm %u",
-			       (unsigned long long)start, (unsigned long long)end, op->mm);
+	if (ret)
+		return ret;
 	switch (op->advice) {
 	case KHP_ADV_HUGEPAGE:
 	case KHP_ADV_NOHUGEPAGE:
@@ -425,16 +423,13 @@ int op_madvise(struct khp_world *w, const struct khp_op *op)
  */
 int op_mprotect(struct khp_world *w, const struct khp_op *op)
 {
-	struct mm *mm = mm_get(w, op->mm);
 	uint64_t start = op->addr, end = op->addr + op->pages;
 	bool write = op->flags & KHP_OPF_WRITE;
-	int ret;
+	struct mm *mm;
+	int ret = mm_get_range(w, op, &mm);
 
-	if (!mm)
-		return -ENOENT;
-	if (!vma_range_covered(mm, start, end))
-		return khp_err(w, -EFAULT, "mprotect: [%#llx, %#llx) is not mapped in mm %u",
-			       (unsigned long long)start, (unsigned long long)end, op->mm);
+	if (ret)
+		return ret;
 	ret = vma_isolate_range(w, mm, start, end);
 	if (ret)
 		return ret;
@@ -561,15 +556,15 @@ void unpin_mm(struct khp_world *w, unsigned mm)
 /* Reclaim aging: young bits and PG_referenced / PG_young cleared */
 int op_age(struct khp_world *w, const struct khp_op *op)
 {
-	struct mm *mm = mm_get(w, op->mm);
 	bool range = op->flags & KHP_OPF_RANGE;
 	uint64_t start = range ? op->addr : 0, end = range ? op->addr + op->pages : UINT64_MAX;
+	struct mm *mm = mm_get(w, op->mm);
+	int ret = mm && range ? mm_get_range(w, op, &mm) : 0;
 
 	if (!mm)
 		return -ENOENT;
-	if (range && !vma_range_covered(mm, start, end))
-		return khp_err(w, -EFAULT, "age: [%#llx, %#llx) is not mapped in mm %u",
-			       (unsigned long long)start, (unsigned long long)end, op->mm);
+	if (ret)
+		return ret;
 	for (uint32_t p = 0; p < mm->nr_pmds; p++) {
 		struct pmd *pmd = &mm->pmds[p];
 		uint64_t base = pmd->index << w->pmd_order;

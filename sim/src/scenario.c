@@ -711,27 +711,7 @@ static int read_expect_field(struct reader *rd, const cJSON *v, const char *p,
 static int read_expect(struct reader *rd, const cJSON *obj, const char *path,
 		       struct khp_scenario *sc, struct khp_expect *e)
 {
-	static const char *const keys[EK_NR] = {
-		[KHP_EF_RESULT] = "result",
-		[KHP_EF_ERRNO] = "errno",
-		[KHP_EF_COLLAPSED] = "collapsed",
-		[KHP_EF_NONE_OR_ZERO] = "none_or_zero",
-		[KHP_EF_UNMAPPED] = "unmapped",
-		[KHP_EF_REFERENCED] = "referenced",
-		[KHP_EF_WRITABLE] = "writable",
-		[KHP_EF_SHARED] = "shared",
-		[KHP_EF_SHARED_EXACT] = "shared_exact",
-		[KHP_EF_SHARED_PROFILE] = "shared_profile",
-		[KHP_EF_VERDICT] = "verdict",
-		[KHP_EF_ALLOC_PAGES] = "alloc_pages",
-		[KHP_EF_FREED_PAGES] = "freed_pages",
-		[KHP_EF_FILL_PAGES] = "fill_pages",
-		[KHP_EF_DUP_PAGES] = "dup_pages",
-		[KHP_EF_WASTE_PAGES] = "waste_pages",
-		[KHP_EF_FN_WASTE_PAGES] = "fn_waste_pages",
-		[EK_STEP] = "step",
-		[EK_PROFILE] = "profile",
-	};
+	const char *keys[EK_NR];
 	const cJSON *m[EK_NR];
 	const char *s;
 	char p[160];
@@ -739,6 +719,9 @@ static int read_expect(struct reader *rd, const cJSON *obj, const char *path,
 	size_t j;
 	uint64_t step;
 
+	memcpy(keys, field_names, sizeof(field_names));
+	keys[EK_STEP] = "step";
+	keys[EK_PROFILE] = "profile";
 	memset(e, 0, sizeof(*e));
 	if (get_members(rd, obj, path, keys, EK_NR, (1u << EK_NR) - 1, NULL, m))
 		return rd->rc;

@@ -39,6 +39,21 @@ struct mm *mm_get(struct khp_world *w, unsigned id)
 	return &w->mms[id];
 }
 
+/* The acting mm of op, whose VMAs must cover [addr, addr + pages) without a hole. */
+int mm_get_range(struct khp_world *w, const struct khp_op *op, struct mm **out)
+{
+	struct mm *mm = mm_get(w, op->mm);
+
+	if (!mm)
+		return -ENOENT;
+	if (!vma_range_covered(mm, op->addr, op->addr + op->pages))
+		return khp_err(w, -EFAULT, "%s: [%#llx, %#llx) is not mapped in mm %u",
+			       khp_op_name((enum khp_op_type)op->type), (unsigned long long)op->addr,
+			       (unsigned long long)(op->addr + op->pages), op->mm);
+	*out = mm;
+	return 0;
+}
+
 const struct khp_config *khp_world_config(const struct khp_world *w)
 {
 	return &w->cfg;
@@ -170,16 +185,13 @@ static int op_mmap(struct khp_world *w, const struct khp_op *op)
 
 static int op_touch(struct khp_world *w, const struct khp_op *op)
 {
-	struct mm *mm = mm_get(w, op->mm);
 	uint64_t start = op->addr, end = op->addr + op->pages;
 	bool write = op->flags & KHP_OPF_WRITE;
-	int ret;
+	struct mm *mm;
+	int ret = mm_get_range(w, op, &mm);
 
-	if (!mm)
-		return -ENOENT;
-	if (!vma_range_covered(mm, start, end))
-		return khp_err(w, -EFAULT, "touch: [%#llx, %#llx) is not mapped in mm %u",
-			       (unsigned long long)start, (unsigned long long)end, op->mm);
+	if (ret)
+		return ret;
 	for (struct vma *v = vma_find(mm, start); write && v && v->start < end; v++) {
 		if (!(v->flags & VM_WRITE))
 			return khp_err(w, -EFAULT, "touch: write to read-only [%#llx, %#llx) of mm %u",
@@ -225,8 +237,7 @@ static int op_zap(struct khp_world *w, const struct khp_op *op)
 		return op_munmap_range(w, mm, start, end);
 	}
 	if (!vma_range_covered(mm, start, end))
-		return khp_err(w, -EFAULT, "dontneed: [%#llx, %#llx) is not mapped in mm %u",
-			       (unsigned long long)start, (unsigned long long)end, op->mm);
+		return mm_get_range(w, op, &mm);
 	return zap_range(w, mm, start, end, true);
 }
 
