@@ -165,6 +165,36 @@ static void test_cow_large_child_alive(void **state)
 }
 
 /*
+ * 7.3 also needs large_mapcount == refcount: an extra reference (a pin on
+ * another subpage) makes the write copy.  The pin's own write fault on
+ * A + 1 is reused in 7.3 (no extra reference yet) and copied in 6.1/6.12.
+ */
+static void test_cow_large_73_extra_ref(void **state)
+{
+	unsigned k;
+
+	for_each_kernel(k) {
+		struct khp_program p;
+		struct khp_world *w;
+
+		t_prog(&p, N);
+		thp_written(&p, N);
+		t_dontneed(&p, 0, A + N - 1, 1);
+		t_fork(&p, 0, 1);
+		t_exit(&p, 1);
+		t_pin(&p, 0, A + 1);
+		t_touch(&p, 0, A, 1, true);
+		w = T_WORLD(&p, prof(k));
+		K_EQ(k, w, 0, A + 1, "pinned page order", T_PTE(w, 0, A + 1).order,
+		     k == K73 ? 9 : 0);
+		K_EQ(k, w, 0, A, "extra reference: copied", T_PTE(w, 0, A).order, 0);
+		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), k == K73 ? N + 1 : N + 2);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/*
  * Only one subpage of the THP mapped, fork, child exits, parent writes:
  * 6.1 reuses (refcount == 1), 6.12 copies (large), 7.3 copies
  * (large_mapcount <= 1: "free up a large folio if only a single page is
@@ -819,6 +849,44 @@ static void test_swapin_exclusive(void **state)
 }
 
 /*
+ * A swap entry shared by fork whose other user has exited (swap count
+ * 1, but fork cleared the parent's swp-exclusive bit).  Read swap-in:
+ * 6.1 read-only (never writable on read); 6.12 bypasses the swap cache on
+ * the synchronous device (folio != swapcache: exclusive) -> writable; 7.3
+ * reads through the swap cache, exclusive = pte_swp_exclusive = false,
+ * and only `if (exclusive)` upgrades -> read-only.  The write then reuses
+ * the page everywhere (refcount 1 once the swap cache entry is freed).
+ */
+static void test_swapin_after_sharer_exit(void **state)
+{
+	unsigned k;
+
+	for_each_kernel(k) {
+		struct khp_program p;
+		struct khp_world *w;
+		uint32_t f;
+
+		t_prog(&p, N);
+		t_mmap(&p, 0, A, N, T_RW);
+		t_touch(&p, 0, A, 1, true);
+		t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
+		t_fork(&p, 0, 1);
+		t_exit(&p, 1);
+		t_touch(&p, 0, A, 1, false);
+		w = T_WORLD(&p, prof(k));
+		f = T_FOLIO_AT(w, 0, A);
+		K_EQ(k, w, 0, A, "writable on read", T_PTE(w, 0, A).write, k == K612);
+		t_touch(&p, 0, A, 1, true);
+		T_PLAY(w, &p, p.nr_ops - 1);
+		K_EQ(k, w, 0, A, "write reuses", T_FOLIO_AT(w, 0, A), f);
+		K_EQ(k, w, 0, A, "one page", t_pages_in_use(w), 1);
+		K_EQ(k, w, 0, A, "no swap slot", swap_slots(w), 0);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/*
  * A swap entry shared by fork: both swap-ins map the same folio
  * read-only in every version (fork cleared the swp-exclusive bit, the
  * swap cache holds a reference).  After both write (child copies, parent
@@ -1300,6 +1368,7 @@ int main(void)
 		cmocka_unit_test(test_cow_small_nonexclusive),
 		cmocka_unit_test(test_cow_large_after_child_exit),
 		cmocka_unit_test(test_cow_large_child_alive),
+		cmocka_unit_test(test_cow_large_73_extra_ref),
 		cmocka_unit_test(test_cow_large_single_page_mapped),
 		cmocka_unit_test(test_cow_exclusive_large_reused_61),
 		cmocka_unit_test(test_huge_pmd_wp_shared),
@@ -1321,6 +1390,7 @@ int main(void)
 		cmocka_unit_test(test_split_zero_page_remap),
 		cmocka_unit_test(test_swapin_exclusive),
 		cmocka_unit_test(test_swapin_shared_by_fork),
+		cmocka_unit_test(test_swapin_after_sharer_exit),
 		cmocka_unit_test(test_fork_bits),
 		cmocka_unit_test(test_fork_pinned_exclusive),
 		cmocka_unit_test(test_fork_pinned_not_exclusive),
