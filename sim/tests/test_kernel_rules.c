@@ -131,7 +131,7 @@ static void test_cow_large_after_child_exit(void **state)
 		w = T_WORLD(&p, prof(k));
 		f = T_FOLIO_AT(w, 0, A + 1);
 		K_EQ(k, w, 0, A, "written subpage stays in the THP", T_FOLIO_AT(w, 0, A) == f,
-		       reuse);
+		     reuse);
 		K_EQ(k, w, 0, A, "order after the write", T_PTE(w, 0, A).order, reuse ? 9 : 0);
 		K_EQ(k, w, 0, A, "writable", T_PTE(w, 0, A).write, true);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), reuse ? N : N + 1);
@@ -156,8 +156,9 @@ static void test_cow_large_child_alive(void **state)
 		t_touch(&p, 0, A, 1, true);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "copied to order 0", T_PTE(w, 0, A).order, 0);
-		K_EQ(k, w, 0, A, "child keeps the THP page", T_FOLIO_AT(w, 1, A) != T_FOLIO_AT(w, 0, A),
-		       true);
+		K_EQ(k, w, 0, A, "child keeps the THP page",
+		     T_FOLIO_AT(w, 1, A) != T_FOLIO_AT(w, 0, A),
+		     true);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), N + 1);
 		khp_world_free(w);
 		khp_program_free(&p);
@@ -338,9 +339,10 @@ static void test_huge_zero_pmd_write(void **state)
 		t_touch(&p, 0, A + 7, 1, true);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A + 7, "written page kind", T_PTE(w, 0, A + 7).kind,
-		       thp ? KHP_PTE_PMD : KHP_PTE_PRESENT);
+		     thp ? KHP_PTE_PMD : KHP_PTE_PRESENT);
 		K_EQ(k, w, 0, A + 7, "written page order", T_PTE(w, 0, A + 7).order, thp ? 9 : 0);
-		K_EQ(k, w, 0, A, "neighbour", T_PTE(w, 0, A).kind, thp ? KHP_PTE_PMD : KHP_PTE_ZERO);
+		K_EQ(k, w, 0, A, "neighbour", T_PTE(w, 0, A).kind,
+		     thp ? KHP_PTE_PMD : KHP_PTE_ZERO);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), thp ? N : 1);
 		khp_world_free(w);
 		khp_program_free(&p);
@@ -435,9 +437,9 @@ static void test_pageout_cold_young(void **state)
 		K_EQ(k, w, 0, A, "COLD: old", T_PTE(w, 0, A).young, false);
 		K_EQ(k, w, 0, A, "COLD: still present", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
 		K_EQ(k, w, 0, A + 1, "PAGEOUT without swap: present",
-		       T_PTE(w, 0, A + 1).kind, KHP_PTE_PRESENT);
+		     T_PTE(w, 0, A + 1).kind, KHP_PTE_PRESENT);
 		K_EQ(k, w, 0, A + 1, "PAGEOUT: young kept on 6.12+", T_PTE(w, 0, A + 1).young,
-		       k != K61);
+		     k != K61);
 		khp_world_free(w);
 		khp_program_free(&p);
 	}
@@ -468,9 +470,9 @@ static void test_pageout_pte_mapped_thp_covered(void **state)
 		T_PLAY(w, &p, p.nr_ops - 1);
 		K_EQ(k, w, 0, A, "written page swapped", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A + 100, "never-written page swapped too",
-		       T_PTE(w, 0, A + 100).kind, KHP_PTE_SWAP);
+		     T_PTE(w, 0, A + 100).kind, KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A + N - 1, "last page swapped", T_PTE(w, 0, A + N - 1).kind,
-		       KHP_PTE_SWAP);
+		     KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 0);
 		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), N);
 		khp_world_free(w);
@@ -503,7 +505,7 @@ static void test_pageout_mthp(void **state)
 		T_PLAY(w, &p, p.nr_ops - 1);
 		K_EQ(k, w, 0, A, "whole: written page swapped", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A + 10, "whole: unwritten page swapped", T_PTE(w, 0, A + 10).kind,
-		       KHP_PTE_SWAP);
+		     KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A, "whole: pages_in_use", t_pages_in_use(w), 0);
 		K_EQ(k, w, 0, A, "whole: swap slots", swap_slots(w), 16);
 		khp_world_free(w);
@@ -516,11 +518,11 @@ static void test_pageout_mthp(void **state)
 		t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "partial: written page swapped", T_PTE(w, 0, A + 3).kind,
-		       KHP_PTE_SWAP);
+		     KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A + 5, "partial: unwritten page in range -> zero page",
-		       T_PTE(w, 0, A + 5).kind, KHP_PTE_ZERO);
+		     T_PTE(w, 0, A + 5).kind, KHP_PTE_ZERO);
 		K_EQ(k, w, 0, A + 12, "partial: unwritten page outside -> zero page",
-		       T_PTE(w, 0, A + 12).kind, KHP_PTE_ZERO);
+		     T_PTE(w, 0, A + 12).kind, KHP_PTE_ZERO);
 		K_EQ(k, w, 0, A, "partial: pages_in_use", t_pages_in_use(w), 0);
 		K_EQ(k, w, 0, A, "partial: swap slots", swap_slots(w), 4);
 		khp_world_free(w);
@@ -548,13 +550,15 @@ static void test_pageout_partial_thp(void **state)
 		t_dontneed(&p, 0, A + N - 1, 1);
 		t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
 		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "written page in range swapped", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
+		K_EQ(k, w, 0, A, "written page in range swapped", T_PTE(w, 0, A).kind,
+		     KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A + 5, "unwritten page in range", T_PTE(w, 0, A + 5).kind,
-		       zero ? KHP_PTE_ZERO : KHP_PTE_SWAP);
+		     zero ? KHP_PTE_ZERO : KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A + 100, "unwritten page outside the range",
-		       T_PTE(w, 0, A + 100).kind, zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
+		     T_PTE(w, 0, A + 100).kind, zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
 		if (!zero)
-			K_EQ(k, w, 0, A + 100, "6.1: split to order 0", T_PTE(w, 0, A + 100).order, 0);
+			K_EQ(k, w, 0, A + 100, "6.1: split to order 0",
+			     T_PTE(w, 0, A + 100).order, 0);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), zero ? 0 : N - 1 - 8);
 		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), zero ? 4 : 8);
 		khp_world_free(w);
@@ -616,7 +620,7 @@ static void test_pageout_61_break(void **state)
 		K_EQ(k, w, 1, A, "child maps the THP", T_PTE(w, 1, A).order, 9);
 		K_EQ(k, w, 0, A, "shared THP pages stay", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
 		K_EQ(k, w, 0, A + N - 1, "small exclusive page after the shared THP",
-		       T_PTE(w, 0, A + N - 1).kind, k == K61 ? KHP_PTE_PRESENT : KHP_PTE_SWAP);
+		     T_PTE(w, 0, A + N - 1).kind, k == K61 ? KHP_PTE_PRESENT : KHP_PTE_SWAP);
 		khp_world_free(w);
 		khp_program_free(&p);
 	}
@@ -636,7 +640,8 @@ static void test_pageout_pmd(void **state)
 		t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "first PTE swap", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + N - 1, "last PTE swap", T_PTE(w, 0, A + N - 1).kind, KHP_PTE_SWAP);
+		K_EQ(k, w, 0, A + N - 1, "last PTE swap", T_PTE(w, 0, A + N - 1).kind,
+		     KHP_PTE_SWAP);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 0);
 		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), N);
 		khp_world_free(w);
@@ -798,10 +803,10 @@ static void test_split_zero_page_remap(void **state)
 		K_EQ(k, w, 0, A + 2, "written page kept", T_PTE(w, 0, A + 2).kind, KHP_PTE_PRESENT);
 		K_EQ(k, w, 0, A + 2, "split to order 0", T_PTE(w, 0, A + 2).order, 0);
 		K_EQ(k, w, 0, A + 100, "never-written page", T_PTE(w, 0, A + 100).kind,
-		       zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
+		     zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
 		if (zero)
 			K_EQ(k, w, 0, A + 100, "zero-page PTE young", T_PTE(w, 0, A + 100).young,
-			       true);
+			     true);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), zero ? 4 : N - 1);
 		khp_world_free(w);
 		khp_program_free(&p);
@@ -980,7 +985,7 @@ static void test_fork_pinned_exclusive(void **state)
 		K_EQ(k, w, 1, A, "child copy dirty", ci.dirty, true);
 		K_EQ(k, w, 1, A, "child copy young", ci.young, true);
 		K_EQ(k, w, 1, A + 1, "unpinned page shared", T_FOLIO_AT(w, 1, A + 1),
-		       T_FOLIO_AT(w, 0, A + 1));
+		     T_FOLIO_AT(w, 0, A + 1));
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 3);
 		khp_world_free(w);
 		khp_program_free(&p);
@@ -1013,10 +1018,10 @@ static void test_fork_pinned_not_exclusive(void **state)
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "pinned page order", T_PTE(w, 0, A).order, k == K73 ? 9 : 0);
 		K_EQ(k, w, 2, A, "pinned exclusive page copied",
-		       T_FOLIO_AT(w, 2, A) != T_FOLIO_AT(w, 0, A), true);
+		     T_FOLIO_AT(w, 2, A) != T_FOLIO_AT(w, 0, A), true);
 		K_EQ(k, w, 0, A, "parent writable", T_PTE(w, 0, A).write, true);
 		K_EQ(k, w, 2, A + 1, "non-exclusive subpage not copied", T_FOLIO_AT(w, 2, A + 1),
-		       T_FOLIO_AT(w, 0, A + 1));
+		     T_FOLIO_AT(w, 0, A + 1));
 		K_EQ(k, w, 2, A + 1, "child maps the THP", T_PTE(w, 2, A + 1).order, 9);
 		khp_world_free(w);
 		khp_program_free(&p);
@@ -1139,7 +1144,7 @@ static void test_pt_reclaim(void **state)
 		t_dontneed(&p, 0, A, N);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "whole-range DONTNEED", T_PTE(w, 0, A).kind,
-		       k == K73 ? KHP_PTE_NO_TABLE : KHP_PTE_NONE);
+		     k == K73 ? KHP_PTE_NO_TABLE : KHP_PTE_NONE);
 		khp_world_free(w);
 		khp_program_free(&p);
 
@@ -1147,7 +1152,7 @@ static void test_pt_reclaim(void **state)
 		t_dontneed(&p, 0, A, N - 1);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "511-page DONTNEED keeps the table", T_PTE(w, 0, A).kind,
-		       KHP_PTE_NONE);
+		     KHP_PTE_NONE);
 		khp_world_free(w);
 		khp_program_free(&p);
 
@@ -1156,7 +1161,7 @@ static void test_pt_reclaim(void **state)
 		t_dontneed(&p, 0, A + N / 2, N / 2);
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "two half DONTNEEDs keep the table", T_PTE(w, 0, A).kind,
-		       KHP_PTE_NONE);
+		     KHP_PTE_NONE);
 		khp_world_free(w);
 		khp_program_free(&p);
 	}
@@ -1190,7 +1195,8 @@ static void test_deferred_split_whole_zap(void **state)
 		w = T_WORLD(&p, prof(k));
 		f = T_FOLIO_AT(w, 0, A);
 		K_EQ(k, w, 0, A, "PTE-mapped THP", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "not queued by the PMD split", T_FOLIO(w, f).deferred_split, false);
+		K_EQ(k, w, 0, A, "not queued by the PMD split", T_FOLIO(w, f).deferred_split,
+		     false);
 		t_dontneed(&p, 0, A, N);
 		T_PLAY(w, &p, p.nr_ops - 1);
 		fi = T_FOLIO(w, f);
@@ -1255,7 +1261,7 @@ static void test_mprotect_pte_upgrade(void **state)
 		w = T_WORLD(&p, prof(k));
 		K_EQ(k, w, 0, A, "clean exclusive PTE upgraded", T_PTE(w, 0, A).write, k != K61);
 		K_EQ(k, w, 0, A + 2 * N, "dirty exclusive PTE upgraded",
-		       T_PTE(w, 0, A + 2 * N).write, true);
+		     T_PTE(w, 0, A + 2 * N).write, true);
 		khp_world_free(w);
 		khp_program_free(&p);
 	}
@@ -1351,12 +1357,37 @@ static void test_mthp_fault_order(void **state)
 		K_EQ(k, w, 0, A, "uffd: order 0", T_PTE(w, 0, A).order, 0);
 		K_EQ(k, w, 0, A, "uffd: one page", T_PTE(w, 0, A + 1).kind, KHP_PTE_NONE);
 		K_EQ(k, w, 0, A + 2 * N, "plain VMA order", T_PTE(w, 0, A + 2 * N).order,
-		       k == K61 ? 0 : 4);
+		     k == K61 ? 0 : 4);
 		K_EQ(k, w, 0, A + 4 * N, "read fault: zero page", T_PTE(w, 0, A + 4 * N).kind,
-		       KHP_PTE_ZERO);
+		     KHP_PTE_ZERO);
 		K_EQ(k, w, 0, A + 4 * N, "read fault: neighbour none",
-		       T_PTE(w, 0, A + 4 * N + 1).kind, KHP_PTE_NONE);
+		     T_PTE(w, 0, A + 4 * N + 1).kind, KHP_PTE_NONE);
 		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), k == K61 ? 2 : 17);
+		khp_world_free(w);
+		khp_program_free(&p);
+	}
+}
+
+/*
+ * AN §13: the PMD fault path has no userfaultfd_wp test, so a uffd-wp
+ * registered VM_HUGEPAGE VMA still gets a PMD THP on a write fault (only
+ * the mTHP path falls back to order 0 for userfaultfd_armed).
+ */
+static void test_uffd_wp_pmd_thp_at_fault(void **state)
+{
+	unsigned k;
+
+	for_each_kernel(k) {
+		struct khp_program p;
+		struct khp_world *w;
+
+		t_prog(&p, N);
+		t_cfg(&p)->mthp_orders = 1u << 4;
+		t_mmap(&p, 0, A, N, T_RW | T_HUGE | T_UFFD);
+		t_touch(&p, 0, A + 3, 1, true);
+		w = T_WORLD(&p, prof(k));
+		K_EQ(k, w, 0, A, "PMD THP in a uffd-wp VMA", T_PTE(w, 0, A + 3).kind, KHP_PTE_PMD);
+		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), N);
 		khp_world_free(w);
 		khp_program_free(&p);
 	}
@@ -1404,6 +1435,7 @@ int main(void)
 		cmocka_unit_test(test_mprotect_pmd_upgrade),
 		cmocka_unit_test(test_sim_disagrees_mprotect_73_batch_young),
 		cmocka_unit_test(test_mthp_fault_order),
+		cmocka_unit_test(test_uffd_wp_pmd_thp_at_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
