@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -606,6 +607,7 @@ static void khp_trace_collect(struct khp_rt *rt, struct khp_scan *s)
 
 struct khp_pmdinfo {
 	int contiguous;            /* 512 present PFNs of one aligned THP, in order */
+	int huge_zero;             /* the same, of the huge zero page */
 	char map[KHP_PMD_NR + 1];
 };
 
@@ -622,12 +624,13 @@ static uint64_t khp_pread64(int fd, uint64_t idx)
 static void khp_pmd_info(pid_t pid, unsigned long va, struct khp_pmdinfo *pi)
 {
 	uint64_t pm[KHP_PMD_NR], first = 0;
-	int fd, kf, kc, i, contig = 1;
+	int fd, kf, kc, i, contig = 1, zero = 1;
 	char path[64];
 
 	memset(pi->map, '?', KHP_PMD_NR);
 	pi->map[KHP_PMD_NR] = 0;
 	pi->contiguous = 0;
+	pi->huge_zero = 0;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -645,21 +648,28 @@ static void khp_pmd_info(pid_t pid, unsigned long va, struct khp_pmdinfo *pi)
 		if (!(pm[i] & KHP_PM_PRESENT)) {
 			pi->map[i] = (pm[i] & KHP_PM_SWAP) ? 'w' : '.';
 			contig = 0;
+			zero = 0;
 			continue;
 		}
 		flags = kf >= 0 ? khp_pread64(kf, pfn) : 0;
 		count = kc >= 0 ? khp_pread64(kc, pfn) : 0;
+		if (i == 0)
+			first = pfn;
 		if (flags & (1ull << KHP_KPF_ZERO)) {
+			/* the huge zero page: 512 aligned consecutive PFNs with
+			 * KPF_THP; otherwise the small zero page */
 			pi->map[i] = '0';
+			if (!(flags & (1ull << KHP_KPF_THP)) || pfn != first + i ||
+			    (first & (KHP_PMD_NR - 1)))
+				zero = 0;
 			contig = 0;
 			continue;
 		}
+		zero = 0;
 		if (flags & ((1ull << KHP_KPF_COMPOUND_HEAD) | (1ull << KHP_KPF_COMPOUND_TAIL)))
 			pi->map[i] = count > 1 ? 'P' : 'p';
 		else
 			pi->map[i] = count > 1 ? 's' : 'e';
-		if (i == 0)
-			first = pfn;
 		if (!(flags & (1ull << KHP_KPF_THP)) || pfn != first + i || (first & (KHP_PMD_NR - 1)))
 			contig = 0;
 	}
@@ -668,6 +678,7 @@ static void khp_pmd_info(pid_t pid, unsigned long va, struct khp_pmdinfo *pi)
 	if (kc >= 0)
 		close(kc);
 	pi->contiguous = contig;
+	pi->huge_zero = zero;
 }
 
 /* An smaps VMA header "start-end perms ...": bounds into *s, *e. */
@@ -725,6 +736,11 @@ static int khp_pmd_mapped(pid_t pid, unsigned long va, struct khp_pmdinfo *pi)
 	long kb, need = 0;
 
 	khp_pmd_info(pid, va, pi);
+	if (pi->huge_zero) {
+		/* only a PMD maps the huge zero page (AnonHugePages omits it) */
+		memset(pi->map, 'Z', KHP_PMD_NR);
+		return 1;
+	}
 	if (!pi->contiguous)
 		return 0;
 	kb = khp_smaps_ahp(pid, va, &vs, &ve);
@@ -824,6 +840,21 @@ KHP_RT void khp_init(struct khp_rt *rt, int argc, char **argv)
 	if (access(KHP_TRACING "trace", F_OK) != 0)
 		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/*
+	 * Every scenario process runs on CPU 0 (inherited through fork).
+	 * madvise(COLD/PAGEOUT) drains only the local CPU's LRU batches and
+	 * skips folios that are not on the LRU yet, so pages faulted on another
+	 * CPU would keep their young bit (seen on 6.1: docs/fidelity.md).
+	 * The model assumes every folio is on the LRU.
+	 */
+	{
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			khp_out("KHPSIM-NOTE affinity: %s", strerrorname_np(errno));
+	}
 	uname(&u);
 	khp_out("KHPSIM-KERNEL release=%s version=%s", u.release, u.version);
 
