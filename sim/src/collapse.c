@@ -154,7 +154,8 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 			    unsigned offset, unsigned order, uint32_t id)
 {
-	uint8_t flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
+	/* maybe_pmd_mkwrite(pmd_mkdirty()) / map_anon_folio_pte_nopf(): dirty+write iff VM_WRITE */
+	uint8_t flags = PTE_YOUNG | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE | PTE_DIRTY : 0);
 	struct pmd *pmd = pmd_lookup(mm, index);
 	unsigned nr = 1u << order;
 
@@ -163,7 +164,7 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
 		pmd->ptes = NULL;
 		pmd->kind = PMD_HUGE;
 		pmd->folio = id;
-		pmd->flags = flags;
+		pmd->flags = flags | PTE_DIRTY;   /* mk_huge_pmd() + pmd_mkdirty() */
 		rmap_add_pmd(w, id, mm);
 		/* [6.12, 7.3] deferred_split_folio(folio, false) */
 		if (w->prof.kernel != KHP_LINUX_6_1 && w->cfg.shrink_underused)
@@ -193,18 +194,23 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 	struct pmd *pmd;
 	uint32_t id;
 
+	/* alloc_charge_folio() comes first; a later failure frees the folio */
 	if (folio_alloc_huge_fails(w))
 		return SCAN_ALLOC_HUGE_PAGE_FAIL;
 	w->acct = &acct;
+	if (folio_alloc(w, order, &id)) {
+		w->acct = NULL;
+		return SCAN_ALLOC_HUGE_PAGE_FAIL;
+	}
 	pmd = pmd_lookup(mm, index);
 	r = unmapped ? collapse_swapin(w, mm, v, pmd->ptes, offset, order) : SCAN_SUCCEED;
 	if (r == SCAN_SUCCEED)
 		r = collapse_isolate(w, v, pmd->ptes, offset, order, khugepaged);
-	if (r == SCAN_SUCCEED && folio_alloc(w, order, &id))
-		r = SCAN_ALLOC_HUGE_PAGE_FAIL;
 	if (r == SCAN_SUCCEED) {
 		collapse_copy(w, mm, pmd->ptes, offset, order, id, &acct);
 		collapse_install(w, mm, v, index, offset, order, id);
+	} else {
+		folio_put(w, id, 1);
 	}
 	w->acct = NULL;
 	if (rec) {

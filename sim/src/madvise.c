@@ -418,6 +418,35 @@ int op_madvise(struct khp_world *w, const struct khp_op *op)
 }
 
 /*
+ * [7.3] change_present_ptes() batches the PTEs of one large folio
+ * (mprotect_folio_pte_batch(), respecting write) and the generic
+ * modify_prot_start_ptes() ORs their young and dirty bits, which
+ * modify_prot_commit_ptes() then writes to every PTE of the batch.
+ */
+static void mprotect_batch_bits(struct pte *ptes, unsigned from, unsigned to)
+{
+	for (unsigned i = from; i < to;) {
+		unsigned n = 1;
+		uint8_t bits;
+
+		if (ptes[i].kind != PTE_PRESENT) {
+			i++;
+			continue;
+		}
+		while (i + n < to && ptes[i + n].kind == PTE_PRESENT &&
+		       ptes[i + n].val == ptes[i].val && ptes[i + n].subpage == ptes[i].subpage + n &&
+		       !((ptes[i + n].flags ^ ptes[i].flags) & PTE_WRITE))
+			n++;
+		bits = 0;
+		for (unsigned j = i; j < i + n; j++)
+			bits |= ptes[j].flags & (PTE_YOUNG | PTE_DIRTY);
+		for (unsigned j = i; j < i + n; j++)
+			ptes[j].flags |= bits;
+		i += n;
+	}
+}
+
+/*
  * mprotect(): PROT_WRITE off write-protects every PTE and PMD; on, only
  * exclusive anonymous pages become writable at once (can_change_pte_writable()).
  */
@@ -452,11 +481,16 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 				pmd->flags |= PTE_WRITE;
 			continue;
 		}
-		for (unsigned i = 0; i < pmd_nr(w); i++) {
-			uint64_t a = (idx << w->pmd_order) + i;
+		uint64_t base = idx << w->pmd_order;
+		unsigned from = start > base ? (unsigned)(start - base) : 0;
+		unsigned to = end < base + pmd_nr(w) ? (unsigned)(end - base) : pmd_nr(w);
+
+		if (w->prof.kernel == KHP_LINUX_7_3)
+			mprotect_batch_bits(pmd->ptes, from, to);
+		for (unsigned i = from; i < to; i++) {
 			struct pte *pte = &pmd->ptes[i];
 
-			if (a < start || a >= end || pte->kind != PTE_PRESENT)
+			if (pte->kind != PTE_PRESENT)
 				continue;
 			/* can_change_pte_writable(): 6.1 also wants pte_dirty */
 			if (!write)

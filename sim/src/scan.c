@@ -171,9 +171,9 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 		}
 		c.sh_exact += shared_exact;
 		c.sh_profile += shared;
-		c.pte_flags |= pte.flags;
 		if (__builtin_expect(pte.flags & PTE_UFFD, 0))
 			SCAN_FAIL_AT(new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
+		c.pte_flags |= pte.flags;    /* writable = true, after the uffd-wp test */
 		/* [7.3] folio_test_lazyfree() && !pte_dirty() */
 		if (new_order && khugepaged && ff.lazyfree && !(pte.flags & PTE_DIRTY))
 			SCAN_FAIL_AT(SCAN_PAGE_LAZYFREE);

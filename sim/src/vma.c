@@ -119,10 +119,35 @@ static bool vma_can_merge(const struct vma *a, const struct vma *b)
 	       b->pgoff == a->pgoff + (a->end - a->start);
 }
 
+/* transhuge_vma_suitable() for an order: some naturally aligned range of it fits in v */
+static bool vma_order_suitable(const struct vma *v, unsigned order)
+{
+	uint64_t size = 1ull << order;
+
+	return ((v->start + size - 1) & ~(size - 1)) + size <= v->end;
+}
+
+/*
+ * __thp_vma_allowable_orders() outside the fault path drops the orders
+ * above the highest one whose aligned range fits in the VMA.
+ */
+static uint32_t vma_suitable_orders(const struct vma *v, uint32_t orders)
+{
+	for (int o = 31; o >= 0; o--) {
+		if (!(orders & (1u << o)))
+			continue;
+		if (vma_order_suitable(v, (unsigned)o))
+			return orders & ((2u << o) - 1);
+		orders &= ~(1u << o);
+	}
+	return 0;
+}
+
 /*
  * Orders khugepaged may collapse v to: [6.1, 6.12] the PMD order under the
  * sysfs policy; [7.3] collapse_possible_orders(): every anonymous order
  * allowed (mTHP sizes are "always" in the model), MADV_COLLAPSE PMD only.
+ * Only orders that fit in the VMA count.
  */
 uint32_t vma_collapse_orders(const struct khp_world *w, const struct vma *v, bool khugepaged)
 {
@@ -132,15 +157,7 @@ uint32_t vma_collapse_orders(const struct khp_world *w, const struct vma *v, boo
 		orders |= 1u << w->pmd_order;
 	if (khugepaged && w->prof.kernel == KHP_LINUX_7_3 && !(v->flags & VM_NOHUGEPAGE))
 		orders |= w->cfg.mthp_orders;
-	return orders;
-}
-
-/* transhuge_vma_suitable(): the VMA holds at least one aligned PMD range */
-static bool vma_thp_suitable(const struct khp_world *w, const struct vma *v)
-{
-	uint64_t mask = pmd_nr(w) - 1;
-
-	return ((v->start + mask) & ~mask) + pmd_nr(w) <= v->end;
+	return vma_suitable_orders(v, orders);
 }
 
 /* hugepage_flags_enabled() / hugepage_pmd_enabled() / [7.3] hugepage_enabled() */
@@ -153,7 +170,7 @@ bool khugepaged_enabled(const struct khp_world *w)
 /* khugepaged_enter_vma(): register the mm if khugepaged could collapse v */
 void vma_khugepaged_enter(struct khp_world *w, struct mm *mm, const struct vma *v)
 {
-	if (!mm->registered && khugepaged_enabled(w) && v->anon_vma && vma_thp_suitable(w, v) &&
+	if (!mm->registered && khugepaged_enabled(w) && v->anon_vma &&
 	    vma_collapse_orders(w, v, true))
 		mm->registered = true;
 }
@@ -228,12 +245,14 @@ bool vma_thp_policy(const struct khp_world *w, const struct vma *v, bool enforce
 
 /*
  * hugepage_vma_check() [6.1] / thp_vma_allowable_order(PMD_ORDER) [6.12, 7.3]
- * outside the fault path: the policy and an anon_vma.
+ * outside the fault path: the policy, an aligned PMD range inside the VMA
+ * (transhuge_vma_suitable()) and an anon_vma.
  */
 bool vma_thp_eligible(const struct khp_world *w, const struct mm *mm, const struct vma *v,
 		      bool enforce_sysfs)
 {
 	(void)mm;
-	return vma_thp_policy(w, v, enforce_sysfs) && v->anon_vma != 0;
+	return vma_thp_policy(w, v, enforce_sysfs) && vma_order_suitable(v, w->pmd_order) &&
+	       v->anon_vma != 0;
 }
 
