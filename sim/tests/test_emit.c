@@ -2,8 +2,9 @@
 /*
  * The bridge to real kernels (sim/src/emit.c, docs/oracle.md):
  *
- *  - every scenario of scenarios/ that emit-c accepts becomes C that builds
- *    with `gcc -static -Wall -Werror` (all of them in one program);
+ *  - every scenario of scenarios/ and oracle/scenarios/ that emit-c accepts
+ *    becomes C that builds with `gcc -static -Wall -Werror` (all of them in
+ *    one program);
  *  - ops a real kernel cannot realise (age, split, fail_alloc, pmd_pages !=
  *    512) are refused with a message naming the op and the step;
  *  - KHPSIM-STEP lines parse (and malformed ones are refused);
@@ -83,6 +84,16 @@ static void emit_all_scenarios_compile(void **state)
 		return;
 	}
 	n = list_json(KHP_SOURCE_DIR "/scenarios", &files);
+	{
+		char **more;
+		size_t nm = list_json(KHP_SOURCE_DIR "/oracle/scenarios", &more);
+
+		files = realloc(files, (n + nm + 1) * sizeof(*files));
+		assert_non_null(files);
+		memcpy(files + n, more, nm * sizeof(*more));
+		n += nm;
+		free(more);
+	}
 	scs = calloc(n + 1, sizeof(*scs));
 	ptrs = calloc(n + 1, sizeof(*ptrs));
 	names = calloc(n + 1, sizeof(*names));
