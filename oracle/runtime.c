@@ -1264,7 +1264,7 @@ KHP_RT void khp_khugepaged(struct khp_rt *rt, int step, int mm, unsigned long ad
 	struct khp_pmdinfo pi;
 	struct khp_scan s;
 	char counters[160];
-	int nh, neither, always;
+	int nh, neither, always, stopped;
 	long f0, f1, prev;
 	int i;
 
@@ -1272,8 +1272,9 @@ KHP_RT void khp_khugepaged(struct khp_rt *rt, int step, int mm, unsigned long ad
 		return;
 	khp_pmd_info(rt->mm[mm].pid, ts, &pi);
 	khp_print_map(rt, step, "before", &pi);
-	if (!strcmp(rt->cfg->thp, "never")) {
-		/* khugepaged is stopped: nothing can be visited. */
+	if (!strcmp(rt->cfg->thp, "never") && !rt->cfg->mthp_orders) {
+		/* khugepaged is stopped: nothing can be visited.  (With an mTHP
+		 * size enabled, 7.3 keeps it running: hugepage_enabled().) */
 		khp_out("KHPSIM-STEP scenario=%s step=%d kind=khugepaged status=not_visited scans=0 "
 			"pmd_mapped=%d note=khugepaged_stopped", rt->scenario, step,
 			khp_pmd_mapped(rt->mm[mm].pid, ts, &pi));
@@ -1291,7 +1292,10 @@ KHP_RT void khp_khugepaged(struct khp_rt *rt, int step, int mm, unsigned long ad
 	khp_trace_clear(rt);
 	f0 = khp_read_long(KHP_KHUGEPAGED "full_scans");
 	khp_knob_int(KHP_KHUGEPAGED "scan_sleep_millisecs", 10);
-	f1 = khp_wait_scans(f0 + 2, 60000);
+	stopped = !strcmp(rt->cfg->thp, "never");
+	f1 = khp_wait_scans(f0 + 2, stopped ? 3000 : 60000);
+	/* enabled=never and no scan at all: the khugepaged thread is stopped */
+	stopped = stopped && f1 == f0;
 	khp_knob(KHP_KHUGEPAGED "scan_sleep_millisecs", KHP_LONG_SLEEP);
 	/* writing the knob runs one more pass: wait until the count is stable */
 	prev = -1;
@@ -1318,7 +1322,7 @@ KHP_RT void khp_khugepaged(struct khp_rt *rt, int step, int mm, unsigned long ad
 		rt->scenario, step, s.n ? s.first : (rt->have_trace ? "not_visited" : "unknown"),
 		counters, s.n, s.any_succeeded, s.n ? s.last : "-", s.n ? s.statuses : "-", i, nh,
 		(always && neither) ? " conflict=eligible_neighbour" : "",
-		f1 < f0 + 2 ? " note=scan_timeout" : "");
+		stopped ? " note=khugepaged_stopped" : f1 < f0 + 2 ? " note=scan_timeout" : "");
 	rt->nr_steps++;
 }
 
