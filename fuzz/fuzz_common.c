@@ -15,25 +15,32 @@
 #include "fuzz_common.h"
 #include "khpsim/minimize.h"
 
-#define FEEDBACK_BUCKETS 64u
+#define FEEDBACK_VALUES 512u       /* values are pages: 0..pmd_pages */
 #define FEEDBACK_PROFILES 4u
 
 /*
- * libFuzzer extra counters: every (metric, profile, value/8) bucket that is
- * hit becomes a feature, so inputs with a new, higher waste enter the corpus.
+ * libFuzzer extra counters: every (metric, profile, value) that is hit
+ * becomes a feature, so an input reaching a value not seen before (in
+ * particular a new maximum, even by one page: 255 -> 256) enters the corpus.
  */
 __attribute__((section("__libfuzzer_extra_counters"), used))
-static uint8_t extra_counters[FUZZ_NR_METRICS * FEEDBACK_PROFILES * FEEDBACK_BUCKETS];
+static uint8_t extra_counters[FUZZ_NR_METRICS * FEEDBACK_PROFILES * FEEDBACK_VALUES];
 
 /*
- * AFL++ has no extra counters: a branch ladder turns the bucket into edges.
- * Each rung is its own basic block (the volatile asm with a distinct
- * immediate keeps the compiler from merging or if-converting them), and the
- * ladder is inlined once per (metric, profile), so the edges are distinct.
+ * AFL++ has no extra counters.  Two ways into its coverage map:
+ *  - a branch ladder over value / 8 (rung k taken when bucket > k), so a
+ *    higher bucket is a new edge.  Each rung is its own basic block (the
+ *    volatile asm with a distinct immediate keeps the compiler from merging
+ *    or if-converting them) and the ladder is inlined once per (metric,
+ *    profile), so the edges are distinct.  64 rungs per site: a rung per
+ *    page would make afl-clang-fast spend minutes on this file.
+ *  - the exact value: when the AFL++ runtime is linked, one map byte per
+ *    (metric, profile, value) is bumped (fuzz_afl_value.c), so 255 -> 256
+ *    is new coverage too.
  */
-#define RUNG(b, k) do { if ((b) > (k)) __asm__ __volatile__("" : : "i"(k)); } while (0)
-#define RUNG8(b, k) RUNG(b, k); RUNG(b, k + 1); RUNG(b, k + 2); RUNG(b, k + 3); \
-		    RUNG(b, k + 4); RUNG(b, k + 5); RUNG(b, k + 6); RUNG(b, k + 7)
+#define RUNG(v, k) do { if ((v) > (k)) __asm__ __volatile__("" : : "i"(k)); } while (0)
+#define RUNG8(v, k) RUNG(v, k); RUNG(v, k + 1); RUNG(v, k + 2); RUNG(v, k + 3); \
+		    RUNG(v, k + 4); RUNG(v, k + 5); RUNG(v, k + 6); RUNG(v, k + 7)
 
 static inline __attribute__((always_inline)) void ladder(unsigned b)
 {
@@ -43,17 +50,21 @@ static inline __attribute__((always_inline)) void ladder(unsigned b)
 
 #define SITE(n) case n: ladder(b); break
 
-void fuzz_feedback(unsigned m, size_t p, long v)
-{
-	unsigned b;
+/* fuzz_afl_value.c: no-op unless the AFL++ runtime is linked. */
+void fuzz_afl_value(unsigned site, unsigned v);
 
-	if (v <= 0 || m >= FUZZ_NR_METRICS || p >= FEEDBACK_PROFILES)
+void fuzz_feedback(unsigned m, size_t p, long value)
+{
+	unsigned v, b, site;
+
+	if (value <= 0 || m >= FUZZ_NR_METRICS || p >= FEEDBACK_PROFILES)
 		return;
-	b = (unsigned)((v + 7) / 8);
-	if (b >= FEEDBACK_BUCKETS)
-		b = FEEDBACK_BUCKETS - 1;
-	extra_counters[(m * FEEDBACK_PROFILES + p) * FEEDBACK_BUCKETS + b] = 1;
-	switch (m * FEEDBACK_PROFILES + p) {
+	v = value >= (long)FEEDBACK_VALUES ? FEEDBACK_VALUES - 1 : (unsigned)value;
+	site = m * FEEDBACK_PROFILES + (unsigned)p;
+	extra_counters[site * FEEDBACK_VALUES + v] = 1;
+	fuzz_afl_value(site * FEEDBACK_VALUES + v, 0);
+	b = (v + 7) / 8;
+	switch (site) {
 	SITE(0); SITE(1); SITE(2); SITE(3); SITE(4); SITE(5); SITE(6); SITE(7);
 	SITE(8); SITE(9); SITE(10); SITE(11); SITE(12); SITE(13); SITE(14); SITE(15);
 	default: break;

@@ -37,8 +37,8 @@ int fuzz_write_finding(struct fuzz_ctx *c, const char *prefix, const char *desc,
 		       char *path, size_t pathlen);
 /*
  * Value feedback: metric m (0..3) of profile p reached value v (pages).
- * Sets a libFuzzer extra counter indexed by v / 8 and walks an AFL++
- * branch ladder of the same buckets, so a higher value is new coverage.
+ * Sets a libFuzzer extra counter indexed by v, bumps an AFL++ map byte
+ * for v and walks a branch ladder over v / 8, so a new value is new coverage.
  */
 void fuzz_feedback(unsigned m, size_t p, long v);
 
