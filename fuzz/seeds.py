@@ -28,10 +28,10 @@ SCAN = d("M_SCAN_ALL")
 SEEDS = {
     # Hildenbrand 2024 extreme case: both keep 1..pmd/2 of a fork-shared THP,
     # parent writes page pmd/2+1, khugepaged in the parent.
-    "extreme-2024": THP + d("M_FORK_KEEP") + ADDR0 + bytes([B1, HP1, B1, HP1])
+    "extreme-2024": THP + d("M_FORK_KEEP") + ADDR0 + bytes([0, B1, HP1])
                     + d("M_COW") + ADDR0 + bytes([HP1, B0]) + d("KHUGEPAGED") + ADDR0,
     # parent keeps the low half, child the high half (KR 5.4 last row)
-    "fork-halves": THP + d("M_FORK_KEEP") + ADDR0 + bytes([B0, H, H, PMD]) + SCAN,
+    "fork-halves": THP + d("M_FORK_KEEP") + ADDR0 + bytes([1, B0, H, H, PMD]) + SCAN,
     "thp-fork-scan": THP + d("FORK") + SCAN,
     "cow-half": THP + d("FORK") + d("M_COW", 1) + ADDR0 + bytes([B0, H]) + SCAN,
     "fork-tree": THP + d("FORK") + d("FORK", 1) + d("FORK", 2) + d("EXIT", 0) + SCAN,

@@ -705,21 +705,31 @@ static void keep_range(struct decoder *d, unsigned mm, uint64_t base, uint64_t a
 /*
  * fork, then the parent keeps [a, b) and the child keeps [c, e) of one PMD
  * range (each a boundary value); the rest of that PMD range is zapped.
+ * A mode byte with bit 0 clear makes the child keep the parent's range
+ * (two values instead of four: the common "both unmapped the same part"
+ * pattern).
  */
 static void dec_m_fork_keep(struct decoder *d, unsigned mm)
 {
 	uint64_t addr, base, a, b, c, e;
 	unsigned child;
+	uint32_t mode;
 	int vi;
 
 	if (d->nr_ids >= d->o->max_mms || !room(d, 5) ||
 	    !pick_addr(d, &d->mm[mm], &addr, &vi))
 		return;
 	base = pmd_down(d, addr);
+	mode = khp_dp_u8(&d->dp);
 	a = dec_value(d) % d->pmd;
 	b = dec_value(d);
-	c = dec_value(d) % d->pmd;
-	e = dec_value(d);
+	if (mode & 1) {
+		c = dec_value(d) % d->pmd;
+		e = dec_value(d);
+	} else {
+		c = a;
+		e = b;
+	}
 	if (b <= a || b > d->pmd)
 		b = d->pmd;
 	if (e <= c || e > d->pmd)
