@@ -236,7 +236,20 @@ static int do_huge_pmd_wp_page(struct khp_world *w, struct mm *mm, struct pmd *p
 	return split_huge_pmd(w, mm, pmd->index);
 }
 
+static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write);
+
+/* handle_mm_fault(): lru_gen_enter_fault() .. lru_gen_exit_fault() around the fault */
 int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
+{
+	int ret;
+
+	w->in_fault = true;
+	ret = __handle_mm_fault(w, mm, addr, write);
+	w->in_fault = false;
+	return ret;
+}
+
+static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
 {
 	struct vma *v = vma_find(mm, addr);
 	uint64_t index = pmd_index(w, addr);

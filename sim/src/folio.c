@@ -66,6 +66,12 @@ int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
 		}
 	}
 	f->refcount = 1;
+	/*
+	 * [7.3] folio_add_lru() (mm/folio.c): with MGLRU on (Debian's default)
+	 * a folio added in a fault is folio_mark_accessed(): PG_referenced.
+	 */
+	if (w->in_fault && w->prof.kernel == KHP_LINUX_7_3)
+		f->flags |= FOLIO_REFERENCED;
 	w->pages_in_use += nr;
 	if (w->acct)
 		w->acct->alloc += nr;

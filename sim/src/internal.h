@@ -143,6 +143,7 @@ struct khp_world {
 	long pages_in_use;
 	long swap_in_use;
 	bool check;
+	bool in_fault;                /* inside handle_mm_fault(): lru_gen_in_fault() */
 	struct acct *acct;            /* non-NULL while a collapse accounts */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
 	uint32_t mark_gen;
