@@ -63,7 +63,7 @@ static int swap_slot_alloc(struct khp_world *w, uint32_t *out)
 /* Turn a present PTE of an order-0 folio, or of a large folio being swapped whole, into a swap entry. */
 static int pte_to_swap(struct khp_world *w, struct pte *pte, uint8_t data)
 {
-	uint32_t slot;
+	uint32_t slot = 0;
 	int ret = swap_slot_alloc(w, &slot);
 
 	if (ret)

@@ -300,9 +300,9 @@ static int read_config(struct reader *rd, const cJSON *obj, struct khp_config *c
 {
 	const cJSON *m[CK_NR];
 	uint32_t pmd = 512, v;
-	const char *s;
+	const char *s = NULL;
 	char msg[160];
-	bool b;
+	bool b = false;
 
 	if (get_members(rd, obj, "config", config_keys, CK_NR, (1u << CK_NR) - 1, NULL, m))
 		return rd->rc;
@@ -425,10 +425,10 @@ static int read_op(struct reader *rd, const cJSON *obj, const char *path,
 	const struct op_shape *shape;
 	enum khp_op_type t;
 	char p[160], what[48], msg[160];
-	const char *s;
+	const char *s = NULL;
 	uint64_t v;
 	unsigned k;
-	bool b;
+	bool b = false;
 
 	memset(op, 0, sizeof(*op));
 	if (get_members(rd, obj, path, op_keys, OK_NR, (1u << OK_NR) - 1, NULL, m))
@@ -580,7 +580,7 @@ static int read_profiles(struct reader *rd, const cJSON *arr, struct khp_scenari
 	sc->nr_profiles = 0;
 	cJSON_ArrayForEach(it, arr) {
 		struct khp_profile pr;
-		const char *s;
+		const char *s = NULL;
 		char p[48];
 
 		snprintf(p, sizeof(p), "profiles[%zu]", i++);
@@ -611,10 +611,10 @@ static int read_profiles(struct reader *rd, const cJSON *arr, struct khp_scenari
 static int read_expect_field(struct reader *rd, const cJSON *v, const char *p,
 			     enum khp_expect_field f, struct khp_expect *e)
 {
-	const char *s;
+	const char *s = NULL;
 	uint32_t u;
-	long l;
-	bool b;
+	long l = 0;
+	bool b = false;
 
 	switch (f) {
 	case KHP_EF_RESULT: {
@@ -713,7 +713,7 @@ static int read_expect(struct reader *rd, const cJSON *obj, const char *path,
 {
 	const char *keys[EK_NR];
 	const cJSON *m[EK_NR];
-	const char *s;
+	const char *s = NULL;
 	char p[160];
 	unsigned k;
 	size_t j;
@@ -802,7 +802,7 @@ static int read_top(struct reader *rd, const cJSON *root, struct khp_scenario *s
 	const cJSON *m[TK_NR];
 	struct khp_config c;
 	uint64_t fmt;
-	const char *s;
+	const char *s = NULL;
 	int rc;
 
 	/* scenarios/schema.json sits beside the scenarios: say what it is */
