@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "khpsim/decode.h"
@@ -306,7 +307,10 @@ int cmd_explore(int argc, char **argv)
 	print_best(&o, best);
 	if (worst_fn > 0 && ret == KHP_EXIT_OK) {
 		char path[4096];
-		int err = khp_finding_write(o.out, "explore", "khpsim explore: worst finding",
+		int err;
+
+		mkdir(o.out, 0777);     /* one level, like the fuzz targets' findings dir */
+		err = khp_finding_write(o.out, "explore", "khpsim explore: worst finding",
 					    &worst, o.profs, o.nr_profs, path, sizeof(path));
 
 		if (err) {
