@@ -34,6 +34,7 @@ struct explore_opts {
 	unsigned long report_every;
 	const char *out;
 	bool quiet;
+	bool keep_maxima;          /* write every new worst finding at once */
 	struct khp_profile profs[EXPLORE_MAX_PROFILES];
 	size_t nr_profs;
 	struct khp_decode_opts dopts;
@@ -45,11 +46,12 @@ static void usage(FILE *f)
 	      "                      [--bytes B] [--seconds T] [--report-every N] [--quiet]\n"
 	      "                      [--pmd-pages N] [--max-ptes-none N] [--max-ptes-swap N]\n"
 	      "                      [--max-ptes-shared N] [--thp never|madvise|always]\n"
-	      "                      [--explore-config] [--max-ops N]\n"
+	      "                      [--explore-config] [--max-ops N] [--keep-maxima]\n"
 	      "Decode N pcg32 byte streams (seed S, stream i for run i) into programs, run each\n"
 	      "under every profile (default linux-6.1,linux-6.12,linux-7.3) and print the best\n"
 	      "fn_waste_pages per profile.  The worst finding is written as a scenario into DIR\n"
-	      "(default .).  Decoder knobs can also come from the KHP_* environment (fuzz/fuzz.h).\n"
+	      "(default .); with --keep-maxima every new worst one is written as it is found.\n"
+	      "Decoder knobs can also come from the KHP_* environment (fuzz/fuzz.h).\n"
 	      "Exit: 0 no finding, 1 a finding was written, 2 usage or error.\n", f);
 }
 
@@ -157,6 +159,8 @@ static int parse_args(int argc, char **argv, struct explore_opts *o)
 				o->dopts.config_from_input = true;
 			else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
 				o->quiet = true;
+			else if (!strcmp(a, "--keep-maxima"))
+				o->keep_maxima = true;
 			else {
 				fprintf(stderr, "khpsim explore: unknown argument \"%s\"\n", a);
 				return -EINVAL;
@@ -286,6 +290,12 @@ int cmd_explore(int argc, char **argv)
 			khp_program_init(&worst, &prog.config);
 			for (size_t k = 0; k < prog.nr_ops; k++)
 				khp_program_push(&worst, &prog.ops[k]);
+			if (o.keep_maxima) {
+				mkdir(o.out, 0777);
+				if (khp_finding_write(o.out, "explore", "khpsim explore: new maximum",
+						      &worst, o.profs, o.nr_profs, NULL, 0))
+					fprintf(stderr, "khpsim explore: cannot write into %s\n", o.out);
+			}
 		}
 		khp_program_free(&prog);
 		if (o.report_every && (i + 1) % o.report_every == 0 && !o.quiet) {
