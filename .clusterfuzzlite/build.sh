@@ -5,7 +5,10 @@
 # $OUT (and $SRC for cJSON).  Builds every fuzz/ target once with the
 # default config (kernel knobs) and once as <target>_shared0
 # (max_ptes_shared=0, the corner of the 2024 extreme case), each with its
-# .dict, .options and a seed corpus zip.  Checked locally with
+# .dict, .options and a seed corpus zip; invariants takes its config from
+# the input (FUZZ_DEFAULT_EXPLORE_CONFIG).  The [env] sections of the
+# .options are for scripts/campaign, so their values are compiled in here.
+# Checked locally with
 #   CC=clang CFLAGS="-fsanitize=fuzzer-no-link,address" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out .clusterfuzzlite/build.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,6 +48,8 @@ for t in invariants differential maximiser; do
 	for variant in "" _shared0; do
 		vdefs=()
 		[ -n "$variant" ] && vdefs=(-DFUZZ_DEFAULT_MAX_PTES_SHARED=0)
+		# invariants: the config comes from the input (all knob corners).
+		[ "$t" = invariants ] && vdefs+=(-DFUZZ_DEFAULT_EXPLORE_CONFIG=1)
 		$CC $CFLAGS -std=gnu11 "${defs[@]}" "${vdefs[@]}" "${inc[@]}" \
 			-c "$root/fuzz/$t.c" -o "$work/$t$variant.o"
 		$CC $CFLAGS "${defs[@]}" "${vdefs[@]}" "${inc[@]}" \

@@ -122,9 +122,12 @@ struct fuzz_ctx *fuzz_ctx(bool check)
 	c = calloc(1, sizeof(*c));
 	FUZZ_ASSERT(c);
 	khp_decode_opts_default(&c->dopts);
+	/* Build-time defaults for engines that cannot set the environment. */
 #ifdef FUZZ_DEFAULT_MAX_PTES_SHARED
-	/* A build-time default for engines that cannot set the environment. */
 	c->dopts.config.max_ptes_shared = FUZZ_DEFAULT_MAX_PTES_SHARED;
+#endif
+#ifdef FUZZ_DEFAULT_EXPLORE_CONFIG
+	c->dopts.config_from_input = FUZZ_DEFAULT_EXPLORE_CONFIG;
 #endif
 	if (khp_decode_opts_from_env(&c->dopts, msg, sizeof(msg))) {
 		fprintf(stderr, "khpsim-fuzz: %s\n", msg);
