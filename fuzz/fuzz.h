@@ -23,6 +23,7 @@
  *   KHP_STRICT          1: abort when the world rejects a decoded op (a decoder bug)
  *   KHP_FUZZ_QUIET      1: no "new maximum" lines
  *   KHP_FUZZ_STATS      1: print exec/reject counts at exit
+ *   KHP_PROGRESS_FILE   append a line "4096" every 4096 execs (campaign progress)
  *
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION is defined by the fuzz builds,
  * as everywhere in OSS-Fuzz; the library does not depend on it.

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 #include "fuzz_common.h"
@@ -142,6 +144,10 @@ struct fuzz_ctx *fuzz_ctx(bool check)
 	if (!c->findings_dir || !*c->findings_dir)
 		c->findings_dir = ".";
 	mkdir(c->findings_dir, 0777);
+	c->progress_fd = -1;
+	if (getenv("KHP_PROGRESS_FILE") && *getenv("KHP_PROGRESS_FILE"))
+		c->progress_fd = open(getenv("KHP_PROGRESS_FILE"),
+				      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	th = getenv("KHP_FN_THRESHOLD");
 	c->threshold = th && *th ? strtol(th, NULL, 0) : 1;
 	if (c->threshold < 1)
@@ -179,6 +185,12 @@ void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size)
 	ensure_worlds(c, &c->prog.config);
 	c->execs++;
 	c->ops += c->prog.nr_ops;
+	/* Exec counts for the campaign's progress line (AFL++ updates its
+	 * fuzzer_stats only about once a minute).  Appending keeps the counts
+	 * of restarted processes. */
+	if (c->progress_fd >= 0 && c->execs % FUZZ_PROGRESS_EXECS == 0 &&
+	    write(c->progress_fd, "4096\n", 5) != 5)
+		c->progress_fd = -1;
 	for (size_t i = 0; i < c->nr_profs; i++) {
 		struct khp_run *r = &c->runs[i];
 

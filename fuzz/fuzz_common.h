@@ -26,7 +26,11 @@ struct fuzz_ctx {
 	const char *findings_dir;
 	long threshold;                 /* KHP_FN_THRESHOLD */
 	unsigned long execs, rejected_runs, ops;
+	int progress_fd;                /* KHP_PROGRESS_FILE, or -1 */
 };
+
+/* Every FUZZ_PROGRESS_EXECS execs a line is appended to $KHP_PROGRESS_FILE. */
+#define FUZZ_PROGRESS_EXECS 4096u
 
 /* The process-wide context, created at the first call. */
 struct fuzz_ctx *fuzz_ctx(bool check);
