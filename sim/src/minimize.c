@@ -327,20 +327,27 @@ static bool try_op(struct minctx *m, struct khp_program *cur, size_t i, const st
 	return try_accept(m, cur, &cand);
 }
 
+/*
+ * Shrink one u64 field of op i: binary search for the smallest value in
+ * [1, current] that keeps the property (assuming it is monotone; when it
+ * is not, the search still only ever accepts values that hold).
+ */
 static bool shrink_u64(struct minctx *m, struct khp_program *cur, size_t i, size_t field)
 {
+	uint64_t lo = 1, hi = *(uint64_t *)((char *)&cur->ops[i] + field);
 	bool changed = false;
 
-	for (int k = 0; k < 3; k++) {
+	while (lo < hi) {
 		struct khp_op op = cur->ops[i];
-		uint64_t *v = (uint64_t *)((char *)&op + field);
-		uint64_t want = k == 0 ? 1 : k == 1 ? *v / 2 : *v - 1;
+		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (!*v || want >= *v || !want)
-			continue;
-		*v = want;
-		if (try_op(m, cur, i, &op))
+		*(uint64_t *)((char *)&op + field) = mid;
+		if (try_op(m, cur, i, &op)) {
+			hi = mid;
 			changed = true;
+		} else {
+			lo = mid + 1;
+		}
 	}
 	return changed;
 }
