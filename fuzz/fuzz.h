@@ -13,6 +13,7 @@
  *
  * Environment (read once, at the first input):
  *   KHP_PROFILES        comma list, default "linux-6.1,linux-6.12,linux-7.3"
+ *                       (invariants: also the three "+exact" variants)
  *   KHP_PMD_PAGES, KHP_MAX_PTES_NONE/SWAP/SHARED, KHP_THP, KHP_USE_ZERO_PAGE,
  *   KHP_SWAP, KHP_SHRINK_UNDERUSED, KHP_MTHP_ORDERS, KHP_EXPLORE_CONFIG,
  *   KHP_MAX_OPS, KHP_MAX_MMS, KHP_MAX_PMDS, KHP_MACROS

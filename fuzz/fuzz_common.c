@@ -85,8 +85,11 @@ static void parse_profiles(struct fuzz_ctx *c)
 	const char *s = getenv("KHP_PROFILES");
 	char buf[256], *save = NULL, *tok;
 
+	/* The invariants target (check on) also runs the exact-oracle variants. */
 	if (!s || !*s)
-		s = "linux-6.1,linux-6.12,linux-7.3";
+		s = c->check ? "linux-6.1,linux-6.12,linux-7.3,"
+			       "linux-6.1+exact,linux-6.12+exact,linux-7.3+exact"
+			     : "linux-6.1,linux-6.12,linux-7.3";
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		FUZZ_ASSERT_MSG(c->nr_profs < FUZZ_MAX_PROFILES, "KHP_PROFILES: too many profiles");
@@ -135,8 +138,8 @@ struct fuzz_ctx *fuzz_ctx(bool check)
 		fprintf(stderr, "khpsim-fuzz: %s\n", msg);
 		exit(2);
 	}
-	parse_profiles(c);
 	c->check = check;
+	parse_profiles(c);
 	c->strict = env_flag("KHP_STRICT");
 	c->quiet = env_flag("KHP_FUZZ_QUIET");
 	c->stats = env_flag("KHP_FUZZ_STATS");
