@@ -79,6 +79,7 @@ struct mm {
 	uint32_t nr_pmds, cap_pmds;
 	uint64_t *puds;        /* populated PUD entries, sorted */
 	uint32_t nr_puds, cap_puds;
+	uint32_t pmd_hint, vma_hint;   /* last lookups (validated before use) */
 };
 
 /* ---- folios ---------------------------------------------------------- */

@@ -29,7 +29,12 @@ static uint32_t vma_index(const struct mm *mm, uint64_t addr)
 /* find_vma() restricted to VMAs containing addr */
 struct vma *vma_find(struct mm *mm, uint64_t addr)
 {
-	uint32_t i = vma_index(mm, addr);
+	uint32_t i = mm->vma_hint;
+
+	if (i < mm->nr_vmas && mm->vmas[i].start <= addr && addr < mm->vmas[i].end)
+		return &mm->vmas[i];
+	i = vma_index(mm, addr);
+	mm->vma_hint = i;
 
 	if (i < mm->nr_vmas && mm->vmas[i].start <= addr)
 		return &mm->vmas[i];

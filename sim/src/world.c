@@ -129,10 +129,11 @@ void khp_world_free(struct khp_world *w)
 void khp_world_reset(struct khp_world *w)
 {
 	world_release(w);
+	/* only what was used: the pools keep their capacity between runs */
 	if (w->folios)
-		memset(w->folios, 0, (size_t)w->cap_folios * sizeof(*w->folios));
+		memset(w->folios, 0, (size_t)w->nr_folios * sizeof(*w->folios));
 	if (w->swap)
-		memset(w->swap, 0, (size_t)w->cap_swap * sizeof(*w->swap));
+		memset(w->swap, 0, (size_t)w->nr_swap * sizeof(*w->swap));
 	w->nr_folios = w->folios ? 1 : 0;
 	w->free_folio = 0;
 	w->nr_swap = w->swap ? 1 : 0;
