@@ -319,14 +319,24 @@ static bool khugepaged_visits(const struct khp_world *w, const struct mm *mm,
 	return vma_collapse_orders(w, v, true) != 0;
 }
 
-static enum khp_verdict verdict(const struct khp_world *w, const struct scan_state *ss,
-				enum scan_result r, unsigned shared_exact)
+/*
+ * The verdict judges the shared predicate at the max_ptes_shared gate.  A
+ * 7.3 mTHP attempt fails EXCEED_SHARED at its own limit of 0
+ * (collapse_max_ptes_shared()), which says nothing about the predicate.
+ */
+static enum khp_verdict verdict(const struct khp_world *w, const struct vma *v,
+				const struct scan_state *ss, enum scan_result r,
+				unsigned shared_exact)
 {
 	bool over = shared_exact > w->cfg.max_ptes_shared;
+	bool mthp = w->prof.kernel == KHP_LINUX_7_3 &&
+		    vma_collapse_orders(w, v, true) != (1u << w->pmd_order);
+	bool gate = ss->result == SCAN_EXCEED_SHARED_PTE ||
+		    (r == SCAN_EXCEED_SHARED_PTE && !mthp);
 
 	if (ss->loop_done && r != SCAN_EXCEED_SHARED_PTE && over)
 		return KHP_VERDICT_FALSE_NEGATIVE;
-	if (r == SCAN_EXCEED_SHARED_PTE && !over)
+	if (gate && !over)
 		return KHP_VERDICT_FALSE_POSITIVE;
 	return KHP_VERDICT_AGREE;
 }
@@ -364,7 +374,7 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 			r = collapse_huge_page(w, mm, index, 0, w->pmd_order, true, ss.unmapped, rec);
 	}
 	rec->result = r;
-	rec->verdict = verdict(w, &ss, r, rec->shared_exact);
+	rec->verdict = verdict(w, v, &ss, r, rec->shared_exact);
 	if (rec->verdict == KHP_VERDICT_FALSE_NEGATIVE && rec->collapsed)
 		rec->fn_waste_pages = rec->dup_pages;
 	return 0;
