@@ -31,10 +31,10 @@ else
 	extra_lib=($(pkg-config --libs libcjson))
 fi
 
-# The library, once (cli_* and main.c are the command, not the library).
+# The library, once (cli_*, main.c and emit.c serve the command, not the fuzzers).
 objs=()
 for src in "$root"/sim/src/*.c "${extra_src[@]}"; do
-	case "$(basename "$src")" in main.c|cli_*.c) continue ;; esac
+	case "$(basename "$src")" in main.c|cli_*.c|emit.c) continue ;; esac
 	obj=$work/$(basename "$src" .c).o
 	$CC $CFLAGS -std=gnu11 "${defs[@]}" "${inc[@]}" -c "$src" -o "$obj"
 	objs+=("$obj")

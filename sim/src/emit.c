@@ -4,7 +4,7 @@
  * with the model (design.md section 8, docs/oracle.md).
  *
  * The emitted program is oracle/runtime.c (pasted from the generated
- * string table oracle/runtime.inc) followed by one function per scenario
+ * string table runtime.inc, generated from oracle/runtime.c) followed by one function per scenario
  * that calls the runtime once per op, and a main().  Everything that decides
  * how an op is realised on a real kernel lives in the runtime; this file
  * only decides *whether* an op can be realised (khp_emit_check) and
@@ -24,7 +24,7 @@
 #include "khpsim/emit.h"
 
 static const char *const runtime_src[] = {
-#include "../../oracle/runtime.inc"
+#include "runtime.inc"   /* generated from oracle/runtime.c by the build */
 };
 
 /* ---- what can be realised ------------------------------------------------ */

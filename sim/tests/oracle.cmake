@@ -3,16 +3,11 @@
 # Tests of the real-kernel oracle (docs/oracle.md).  Include from
 # sim/tests/CMakeLists.txt:   include(${CMAKE_CURRENT_SOURCE_DIR}/oracle.cmake)
 #
-#  oracle/runtime-inc   oracle/runtime.inc is generated from oracle/runtime.c
-#                       and must be up to date (label unit)
 #  oracle/real          scripts/oracle: every realisable scenario on Debian's
 #                       6.1, 6.12 and 7.3 kernels in QEMU, compared with the
 #                       model (label oracle; skipped, exit 77, when qemu,
 #                       cpio or the kernel packages are unavailable)
 # The emitted C of every scenario is compiled by unit/test_emit.
-add_test(NAME oracle/runtime-inc COMMAND ${PROJECT_SOURCE_DIR}/oracle/gen-runtime --check)
-set_tests_properties(oracle/runtime-inc PROPERTIES LABELS unit)
-
 add_test(NAME oracle/real
          COMMAND ${PROJECT_SOURCE_DIR}/scripts/oracle --khpsim $<TARGET_FILE:khpsim>
                  --out ${CMAKE_BINARY_DIR}/oracle-out)
