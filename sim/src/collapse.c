@@ -428,7 +428,7 @@ static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *
 	uint64_t thps = 0, want;
 	uint64_t vstart = v->start;
 
-	if (!vma_thp_eligible(w, mm, v, false))
+	if (!vma_thp_eligible(w, v, false))
 		return EINVAL;
 	if (hstart >= hend)
 		return hstart == hend || k == KHP_LINUX_7_3 ? 0 : EINVAL;

@@ -232,8 +232,7 @@ bool khugepaged_enabled(const struct khp_world *w);
 int vma_insert(struct khp_world *w, struct mm *mm, const struct vma *v);
 void vma_remove_range(struct mm *mm, uint64_t start, uint64_t end);
 void vma_anon_prepare(struct khp_world *w, struct mm *mm, struct vma *v);
-bool vma_thp_eligible(const struct khp_world *w, const struct mm *mm, const struct vma *v,
-		      bool enforce_sysfs);
+bool vma_thp_eligible(const struct khp_world *w, const struct vma *v, bool enforce_sysfs);
 bool vma_range_free(struct mm *mm, uint64_t start, uint64_t end);
 bool vma_thp_policy(const struct khp_world *w, const struct vma *v, bool enforce_sysfs);
 

@@ -231,7 +231,6 @@ int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg,
 	default:
 		return 0;
 	}
-	(void)c;
 }
 
 /* ---- programs --------------------------------------------------------- */

@@ -158,7 +158,6 @@ void pmd_free_entry(struct khp_world *w, struct mm *mm, uint64_t index)
 	free(mm->pmds[i].ptes);
 	memmove(&mm->pmds[i], &mm->pmds[i + 1], (mm->nr_pmds - i - 1) * sizeof(struct pmd));
 	mm->nr_pmds--;
-	(void)w;
 }
 
 /*

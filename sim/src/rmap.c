@@ -150,5 +150,4 @@ bool page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
 	default:
 		return folio_maybe_mapped_shared(f);
 	}
-	(void)w;
 }

@@ -253,10 +253,8 @@ bool vma_thp_policy(const struct khp_world *w, const struct vma *v, bool enforce
  * outside the fault path: the policy, an aligned PMD range inside the VMA
  * (transhuge_vma_suitable()) and an anon_vma.
  */
-bool vma_thp_eligible(const struct khp_world *w, const struct mm *mm, const struct vma *v,
-		      bool enforce_sysfs)
+bool vma_thp_eligible(const struct khp_world *w, const struct vma *v, bool enforce_sysfs)
 {
-	(void)mm;
 	return vma_thp_policy(w, v, enforce_sysfs) && vma_order_suitable(v, w->pmd_order) &&
 	       v->anon_vma != 0;
 }
