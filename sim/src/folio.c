@@ -9,20 +9,6 @@
 #include <string.h>
 #include "internal.h"
 
-static int folio_pool_grow(struct khp_world *w)
-{
-	uint32_t cap = w->cap_folios ? w->cap_folios * 2 : 256;
-	struct folio *f = realloc(w->folios, (size_t)cap * sizeof(*f));
-
-	if (!f)
-		return -ENOMEM;
-	memset(f + w->cap_folios, 0, (size_t)(cap - w->cap_folios) * sizeof(*f));
-	w->folios = f;
-	w->cap_folios = cap;
-	if (!w->nr_folios)
-		w->nr_folios = 1;   /* id 0 means "no folio" */
-	return 0;
-}
 
 /* The next `fail_alloc` huge page allocations fail (fault and collapse). */
 bool folio_alloc_huge_fails(struct khp_world *w)
@@ -47,7 +33,10 @@ int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
 		id = w->free_folio;
 		w->free_folio = w->folios[id].next_free;
 	} else {
-		if (w->nr_folios + 1 >= w->cap_folios && folio_pool_grow(w))
+		if (!w->nr_folios)
+			w->nr_folios = 1;   /* id 0 means "no folio" */
+		if (array_reserve(&w->folios, &w->cap_folios, w->nr_folios + 1,
+				  sizeof(*w->folios), 256))
 			return khp_err(w, -ENOMEM, "out of memory for folios");
 		id = w->nr_folios++;
 	}

@@ -154,6 +154,8 @@ struct khp_world {
 };
 
 /* ---- world.c --------------------------------------------------------- */
+int array_reserve(void *arrp, uint32_t *cap, uint32_t need, size_t size, uint32_t min);
+int array_insert(void *arrp, uint32_t *nr, uint32_t *cap, uint32_t at, size_t size, uint32_t min);
 int khp_err(struct khp_world *w, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct mm *mm_get(struct khp_world *w, unsigned id);

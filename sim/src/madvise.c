@@ -39,18 +39,10 @@ static int swap_slot_alloc(struct khp_world *w, uint32_t *out)
 		slot = w->free_swap;
 		w->free_swap = w->swap[slot].folio;
 	} else {
-		if (w->nr_swap + 1 >= w->cap_swap) {
-			uint32_t cap = w->cap_swap ? w->cap_swap * 2 : 64;
-			struct swap_slot *s = realloc(w->swap, cap * sizeof(*s));
-
-			if (!s)
-				return khp_err(w, -ENOMEM, "out of memory for swap");
-			memset(s + w->cap_swap, 0, (cap - w->cap_swap) * sizeof(*s));
-			w->swap = s;
-			w->cap_swap = cap;
-			if (!w->nr_swap)
-				w->nr_swap = 1;
-		}
+		if (!w->nr_swap)
+			w->nr_swap = 1;     /* slot 0 means "no slot" */
+		if (array_reserve(&w->swap, &w->cap_swap, w->nr_swap + 1, sizeof(*w->swap), 64))
+			return khp_err(w, -ENOMEM, "out of memory for swap");
 		slot = w->nr_swap++;
 	}
 	memset(&w->swap[slot], 0, sizeof(w->swap[slot]));
@@ -550,18 +542,10 @@ int op_pin(struct khp_world *w, const struct khp_op *op, bool pin)
 	if (!(v->flags & VM_WRITE))
 		return khp_err(w, -EFAULT, "pin: %#llx is not writable in mm %u",
 			       (unsigned long long)op->addr, op->mm);
-	if (w->nr_pins == w->cap_pins) {
-		uint32_t cap = w->cap_pins ? w->cap_pins * 2 : 8;
-		struct pin *p;
-
-		if (cap > 65536)
-			return khp_err(w, -ENOMEM, "too many pins");
-		p = realloc(w->pins, cap * sizeof(*p));
-		if (!p)
-			return khp_err(w, -ENOMEM, "out of memory for pins");
-		w->pins = p;
-		w->cap_pins = cap;
-	}
+	if (w->nr_pins >= 65536)
+		return khp_err(w, -ENOMEM, "too many pins");
+	if (array_reserve(&w->pins, &w->cap_pins, w->nr_pins + 1, sizeof(*w->pins), 8))
+		return khp_err(w, -ENOMEM, "out of memory for pins");
 	ret = handle_mm_fault(w, mm, op->addr, true);
 	if (ret)
 		return ret;

@@ -54,18 +54,9 @@ static int pud_populate(struct khp_world *w, struct mm *mm, uint64_t pmd_idx)
 	}
 	if (lo < mm->nr_puds && mm->puds[lo] == pud)
 		return 0;
-	if (mm->nr_puds == mm->cap_puds) {
-		uint32_t cap = mm->cap_puds ? mm->cap_puds * 2 : 4;
-		uint64_t *p = realloc(mm->puds, cap * sizeof(*p));
-
-		if (!p)
-			return khp_err(w, -ENOMEM, "out of memory for page tables");
-		mm->puds = p;
-		mm->cap_puds = cap;
-	}
-	memmove(&mm->puds[lo + 1], &mm->puds[lo], (mm->nr_puds - lo) * sizeof(uint64_t));
+	if (array_insert(&mm->puds, &mm->nr_puds, &mm->cap_puds, lo, sizeof(*mm->puds), 4))
+		return khp_err(w, -ENOMEM, "out of memory for page tables");
 	mm->puds[lo] = pud;
-	mm->nr_puds++;
 	return 0;
 }
 
@@ -104,18 +95,8 @@ static int pmd_insert(struct khp_world *w, struct mm *mm, uint64_t index, struct
 
 	if (ret)
 		return ret;
-	if (mm->nr_pmds == mm->cap_pmds) {
-		uint32_t cap = mm->cap_pmds ? mm->cap_pmds * 2 : 8;
-		struct pmd *p = realloc(mm->pmds, cap * sizeof(*p));
-
-		if (!p)
-			return khp_err(w, -ENOMEM, "out of memory for page tables");
-		mm->pmds = p;
-		mm->cap_pmds = cap;
-	}
-	memmove(&mm->pmds[i + 1], &mm->pmds[i], (mm->nr_pmds - i) * sizeof(struct pmd));
-	mm->nr_pmds++;
-	memset(&mm->pmds[i], 0, sizeof(struct pmd));
+	if (array_insert(&mm->pmds, &mm->nr_pmds, &mm->cap_pmds, i, sizeof(*mm->pmds), 8))
+		return khp_err(w, -ENOMEM, "out of memory for page tables");
 	mm->pmds[i].index = index;
 	*out = &mm->pmds[i];
 	return 0;

@@ -65,17 +65,8 @@ static int vma_make_room(struct khp_world *w, struct mm *mm, uint32_t at)
 {
 	if (mm->nr_vmas >= KHP_MAX_VMAS)
 		return khp_err(w, -ENOMEM, "more than %u VMAs in one mm", KHP_MAX_VMAS);
-	if (mm->nr_vmas == mm->cap_vmas) {
-		uint32_t cap = mm->cap_vmas ? mm->cap_vmas * 2 : 8;
-		struct vma *v = realloc(mm->vmas, cap * sizeof(*v));
-
-		if (!v)
-			return khp_err(w, -ENOMEM, "out of memory for VMAs");
-		mm->vmas = v;
-		mm->cap_vmas = cap;
-	}
-	memmove(&mm->vmas[at + 1], &mm->vmas[at], (mm->nr_vmas - at) * sizeof(struct vma));
-	mm->nr_vmas++;
+	if (array_insert(&mm->vmas, &mm->nr_vmas, &mm->cap_vmas, at, sizeof(*mm->vmas), 8))
+		return khp_err(w, -ENOMEM, "out of memory for VMAs");
 	return 0;
 }
 

@@ -30,6 +30,45 @@ const char *khp_world_error(const struct khp_world *w)
 	return w->err;
 }
 
+/*
+ * Grow the array whose pointer is at arrp (capacity *cap, doubling from
+ * min) to hold need elements of size bytes; new slots are zeroed.  The
+ * pools and tables of the world all grow this way.  0 or -ENOMEM.
+ */
+int array_reserve(void *arrp, uint32_t *cap, uint32_t need, size_t size, uint32_t min)
+{
+	uint32_t n = *cap ? *cap : min;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	memcpy(&p, arrp, sizeof(p));
+	p = realloc(p, (size_t)n * size);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
+	memcpy(arrp, &p, sizeof(p));
+	*cap = n;
+	return 0;
+}
+
+/* Open a zeroed slot at index at of a sorted array of *nr elements. */
+int array_insert(void *arrp, uint32_t *nr, uint32_t *cap, uint32_t at, size_t size, uint32_t min)
+{
+	char *p;
+	int ret = array_reserve(arrp, cap, *nr + 1, size, min);
+
+	if (ret)
+		return ret;
+	memcpy(&p, arrp, sizeof(p));
+	memmove(p + (size_t)(at + 1) * size, p + (size_t)at * size, (size_t)(*nr - at) * size);
+	memset(p + (size_t)at * size, 0, size);
+	(*nr)++;
+	return 0;
+}
+
 struct mm *mm_get(struct khp_world *w, unsigned id)
 {
 	if (id >= w->nr_mms || !w->mms[id].alive) {
