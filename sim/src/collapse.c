@@ -250,10 +250,11 @@ static enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct
 		unsigned n = 1u << order;
 
 		if (orders & (1u << order)) {
-			unsigned occupied = popcount_range(ss->present, offset, n);
+			/* present pages, and for the PMD candidate the swap PTEs too */
+			unsigned occupied = ss->bitmap ? popcount_range(ss->present, offset, n) : 0;
 
 			if (order == w->pmd_order)
-				occupied += ss->unmapped;
+				occupied = ss->bitmap ? occupied + ss->unmapped : n - ss->none_or_zero;
 			/* mthp_collapse() asks collapse_max_ptes_none() without the VMA */
 			if (occupied + max_ptes_none(w, NULL, order, true) >= n) {
 				enum scan_result r = collapse_huge_page(w, mm, index, offset, order,

@@ -279,6 +279,7 @@ struct scan_state {
 	bool loop_done;        /* the PTE loop ran to the end (passed every gate) */
 	unsigned shared_exact;   /* whole range, no early exit: another mm maps the page */
 	unsigned shared_profile; /* whole range, no early exit: the profile's predicate */
+	bool bitmap;           /* present[] was filled (7.3 with mTHP orders) */
 	uint32_t present[KHP_PMD_PAGES_MAX / 32]; /* 7.3: present-PTE bitmap */
 };
 void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,

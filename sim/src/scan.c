@@ -33,7 +33,7 @@ struct scan_limits {
 };
 
 static void scan_limits(const struct khp_world *w, const struct vma *v, bool khugepaged,
-			struct scan_limits *l)
+			bool mthp, struct scan_limits *l)
 {
 	unsigned nr = pmd_nr(w);
 
@@ -44,8 +44,7 @@ static void scan_limits(const struct khp_world *w, const struct vma *v, bool khu
 	if (v->flags & VM_UFFD_WP)
 		l->none = 0;
 	/* [7.3] collapse_scan_pmd(): unless PMD is the only order, fill the bitmap */
-	if (w->prof.kernel == KHP_LINUX_7_3 && khugepaged &&
-	    vma_collapse_orders(w, v, true) != (1u << w->pmd_order))
+	if (mthp)
 		l->none = nr - 1;
 }
 
@@ -123,7 +122,7 @@ static inline void scan_store(struct scan_state *ss, const struct scan_counts *c
 static inline __attribute__((always_inline)) void
 scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 	  const struct scan_limits *l, struct scan_state *ss, const enum khp_kernel k,
-	  const bool exact)
+	  const bool exact, const bool bitmap)
 {
 	const bool new_order = k == KHP_LINUX_7_3;
 	const struct folio *folios = w->folios;
@@ -179,7 +178,7 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 			SCAN_FAIL_AT(SCAN_PAGE_LAZYFREE);
 		if (shared && ++c.shared > max_shared)
 			SCAN_FAIL_AT(SCAN_EXCEED_SHARED_PTE);
-		if (new_order)
+		if (new_order && bitmap)
 			present[i / 32] |= 1u << (i % 32);
 		/* node_reclaim_mode is 0; every folio is on the LRU (lru_add_drain_all()), unlocked */
 		if (__builtin_expect(!ff.refcount_ok, 0))
@@ -190,8 +189,10 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 	if (new_order)
 		c.pte_flags &= ~PTE_WRITE;      /* 7.3 has no writable tracking */
 	scan_store(ss, &c);
-	if (new_order)
+	if (new_order && bitmap) {
 		memcpy(ss->present, present, sizeof(present));
+		ss->bitmap = true;
+	}
 	ss->loop_done = true;
 	if (!new_order && !ss->writable)
 		ss->result = SCAN_PAGE_RO;
@@ -206,17 +207,21 @@ void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 {
 	struct scan_limits l;
 	const struct pte *ptes;
+	bool mthp;
 
 	memset(ss, 0, sizeof(*ss));
 	ss->result = find_pmd_or_thp_or_none(w, mm, index);
 	if (ss->result != SCAN_SUCCEED)
 		return;
-	scan_limits(w, v, khugepaged, &l);
+	/* [7.3] with orders besides PMD, mthp_collapse() needs the present bitmap */
+	mthp = w->prof.kernel == KHP_LINUX_7_3 && khugepaged &&
+	       vma_collapse_orders(w, v, true) != (1u << w->pmd_order);
+	scan_limits(w, v, khugepaged, mthp, &l);
 	ptes = pmd_lookup(mm, index)->ptes;
 	/* one specialised copy per kernel, predicate and context */
 #define SCAN_CASE(kern, ex, kh)								\
 	case (kern) * 4 + (ex) * 2 + (kh):						\
-		scan_loop(w, ptes, kh, &l, ss, kern, ex);				\
+		scan_loop(w, ptes, kh, &l, ss, kern, ex, mthp);			\
 		break
 	switch (w->prof.kernel * 4 + w->prof.exact * 2 + khugepaged) {
 	SCAN_CASE(KHP_LINUX_6_1, 0, 0);  SCAN_CASE(KHP_LINUX_6_1, 0, 1);
