@@ -251,19 +251,30 @@ int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool writ
 
 static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
 {
-	struct vma *v = vma_find(mm, addr);
 	uint64_t index = pmd_index(w, addr);
 	unsigned sub = (unsigned)(addr & (pmd_nr(w) - 1));
 	struct pmd *pmd = pmd_lookup(mm, index);
+	struct vma *v;
 	struct pte *pte;
 	int ret;
 
+	/* an access the MMU completes itself: it only sets the accessed/dirty bits */
+	if (pmd && pmd->kind == PMD_TABLE) {
+		pte = &pmd->ptes[sub];
+		if (pte->kind == PTE_PRESENT && (!write || (pte->flags & PTE_WRITE))) {
+			pte->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+			if (write)
+				set_data(folio_of(w, pte->val), pte->subpage);
+			return 0;
+		}
+	}
+	v = vma_find(mm, addr);
 	if (!pmd) {
 		ret = do_huge_pmd_anonymous_page(w, mm, v, addr, write);
 		if (ret)
 			return ret < 0 ? ret : 0;
+		pmd = pmd_lookup(mm, index);
 	}
-	pmd = pmd_lookup(mm, index);
 	if (pmd && pmd->kind == PMD_HUGE) {
 		/* huge_pmd_set_accessed(), unless it is a write to a read-only PMD */
 		if (!write) {
@@ -301,9 +312,13 @@ static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, 
 		if (ret)
 			return ret;
 	}
-	ret = pte_alloc(w, mm, addr, &pte);
-	if (ret)
-		return ret;
+	if (!pmd || pmd->kind != PMD_TABLE) {
+		ret = pte_alloc(w, mm, addr, &pte);
+		if (ret)
+			return ret;
+	} else {
+		pte = &pmd->ptes[sub];
+	}
 	switch (pte->kind) {
 	case PTE_NONE:
 		if (write)

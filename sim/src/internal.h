@@ -239,7 +239,17 @@ bool vma_range_free(struct mm *mm, uint64_t start, uint64_t end);
 bool vma_thp_policy(const struct khp_world *w, const struct vma *v, bool enforce_sysfs);
 
 /* ---- pgtable.c ------------------------------------------------------- */
-struct pmd *pmd_lookup(struct mm *mm, uint64_t index);
+struct pmd *__pmd_lookup(struct mm *mm, uint64_t index);
+
+/* The PMD entry of range index, NULL for pmd_none; consecutive lookups hit the last one. */
+static inline struct pmd *pmd_lookup(struct mm *mm, uint64_t index)
+{
+	uint32_t i = mm->pmd_hint;
+
+	if (i < mm->nr_pmds && mm->pmds[i].index == index)
+		return &mm->pmds[i];
+	return __pmd_lookup(mm, index);
+}
 int pmd_alloc_table(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out);
 int pmd_alloc_huge(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out);
 void pmd_free_entry(struct khp_world *w, struct mm *mm, uint64_t index);

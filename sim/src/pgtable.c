@@ -24,14 +24,10 @@ static uint32_t pmd_slot(const struct mm *mm, uint64_t index)
 	return lo;
 }
 
-struct pmd *pmd_lookup(struct mm *mm, uint64_t index)
+struct pmd *__pmd_lookup(struct mm *mm, uint64_t index)
 {
-	uint32_t i = mm->pmd_hint;
+	uint32_t i = pmd_slot(mm, index);
 
-	/* consecutive faults and scans hit the same PMD: try the last one first */
-	if (i < mm->nr_pmds && mm->pmds[i].index == index)
-		return &mm->pmds[i];
-	i = pmd_slot(mm, index);
 	if (i < mm->nr_pmds && mm->pmds[i].index == index) {
 		mm->pmd_hint = i;
 		return &mm->pmds[i];
