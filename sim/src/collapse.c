@@ -127,9 +127,7 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 			continue;
 		}
 		if (w->prof.kernel == KHP_LINUX_7_3)
-			while (i + n < nr && pte[n].kind == PTE_PRESENT && pte[n].val == pte->val &&
-			       pte[n].subpage == pte->subpage + n)
-				n++;
+			n = folio_pte_batch(pte, nr - i, 0);
 		for (unsigned j = 0; j < n; j++) {
 			src[nsrc] = pte->val;
 			sub[nsrc++] = pte->subpage + j;

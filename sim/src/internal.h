@@ -257,6 +257,7 @@ bool pud_present(struct mm *mm, uint64_t pmd_idx);
 void pud_free_unused(struct mm *mm, unsigned pmd_order);
 int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index);
 struct pte *pte_lookup(struct khp_world *w, struct mm *mm, uint64_t addr);
+unsigned folio_pte_batch(const struct pte *ptes, unsigned max, uint8_t same);
 int pte_alloc(struct khp_world *w, struct mm *mm, uint64_t addr, struct pte **out);
 
 /* ---- zap.c ----------------------------------------------------------- */

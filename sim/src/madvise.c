@@ -52,15 +52,17 @@ static int swap_slot_alloc(struct khp_world *w, uint32_t *out)
 	return 0;
 }
 
-/* Turn a present PTE of an order-0 folio, or of a large folio being swapped whole, into a swap entry. */
-static int pte_to_swap(struct khp_world *w, struct pte *pte, uint8_t data)
+/*
+ * Turn a present PTE into a swap entry of slot (0: a new slot), holding a
+ * page whose content is data (zero or not).
+ */
+static int pte_to_swap(struct khp_world *w, struct pte *pte, uint32_t slot, uint8_t data)
 {
-	uint32_t slot = 0;
-	int ret = swap_slot_alloc(w, &slot);
+	int ret = slot ? 0 : swap_slot_alloc(w, &slot);
 
 	if (ret)
 		return ret;
-	w->swap[slot].count = 1;
+	w->swap[slot].count++;
 	w->swap[slot].data = data;
 	pte->kind = PTE_SWAP;
 	pte->val = slot;
@@ -90,18 +92,9 @@ int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 	}
 	if (!w->cfg.swap)
 		return 0;
-	if (cache) {
-		w->swap[slot].count++;
-		w->swap[slot].data = f->data0;
-		pte->kind = PTE_SWAP;
-		pte->val = slot;
-		pte->subpage = 0;
-		pte->flags &= PTE_EXCL | PTE_UFFD;
-	} else {
-		ret = pte_to_swap(w, pte, f->data0);
-		if (ret)
-			return ret;
-	}
+	ret = pte_to_swap(w, pte, cache ? slot : 0, f->data0);
+	if (ret)
+		return ret;
 	rmap_remove_ptes(w, id, 0, 1, mm);
 	folio_put(w, id, 1);
 	if (cache) {                          /* __remove_mapping() after writeback */
@@ -125,7 +118,7 @@ static int swap_out_folio_ptes(struct khp_world *w, struct mm *mm, struct pte *p
 	if (f->pincount || f->refcount != f->large_mapcount)
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
-		ret = pte_to_swap(w, &ptes[i], folio_data(f)[sub + i]);
+		ret = pte_to_swap(w, &ptes[i], 0, folio_data(f)[sub + i]);
 		if (ret)
 			return ret;
 		f = folio_of(w, id);
@@ -152,7 +145,7 @@ static int swap_out_pmd(struct khp_world *w, struct mm *mm, uint64_t idx)
 		return khp_err(w, -ENOMEM, "out of memory for page tables");
 	for (unsigned i = 0; i < pmd_nr(w); i++) {
 		ptes[i].flags = excl;
-		ret = pte_to_swap(w, &ptes[i], folio_data(folio_of(w, id))[i]);
+		ret = pte_to_swap(w, &ptes[i], 0, folio_data(folio_of(w, id))[i]);
 		if (ret) {
 			for (unsigned j = 0; j < i; j++)
 				swap_slot_release(w, (w->swap[ptes[j].val].count = 0, ptes[j].val));
@@ -188,16 +181,6 @@ static int split_pmd_mapped_folio(struct khp_world *w, uint32_t id)
 	return folio_split(w, id);
 }
 
-/* Length of the run of PTEs from ptes[0] mapping consecutive pages of its folio, within n. */
-static unsigned folio_pte_batch(const struct pte *ptes, unsigned n)
-{
-	unsigned k = 1;
-
-	while (k < n && ptes[k].kind == PTE_PRESENT && ptes[k].val == ptes[0].val &&
-	       ptes[k].subpage == ptes[0].subpage + k)
-		k++;
-	return k;
-}
 
 /*
  * madvise_cold_or_pageout_pte_range() and madvise_free_pte_range() on the
@@ -225,7 +208,7 @@ static int advise_ptes(struct khp_world *w, struct mm *mm, uint64_t idx, unsigne
 		}
 		f = folio_of(w, pte->val);
 		if (f->order) {
-			n = folio_pte_batch(pte, to - i);
+			n = folio_pte_batch(pte, to - i, 0);
 			if (v61 || n < folio_nr_pages(f) || pte->subpage) {
 				if (large_folio_shared(w, f, pte->subpage, false, adv)) {
 					if (v61)
@@ -418,17 +401,14 @@ int op_madvise(struct khp_world *w, const struct khp_op *op)
 static void mprotect_batch_bits(struct pte *ptes, unsigned from, unsigned to)
 {
 	for (unsigned i = from; i < to;) {
-		unsigned n = 1;
+		unsigned n;
 		uint8_t bits;
 
 		if (ptes[i].kind != PTE_PRESENT) {
 			i++;
 			continue;
 		}
-		while (i + n < to && ptes[i + n].kind == PTE_PRESENT &&
-		       ptes[i + n].val == ptes[i].val && ptes[i + n].subpage == ptes[i].subpage + n &&
-		       !((ptes[i + n].flags ^ ptes[i].flags) & PTE_WRITE))
-			n++;
+		n = folio_pte_batch(&ptes[i], to - i, PTE_WRITE);
 		bits = 0;
 		for (unsigned j = i; j < i + n; j++)
 			bits |= ptes[j].flags & (PTE_YOUNG | PTE_DIRTY);

@@ -181,6 +181,20 @@ int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index)
 	return 0;
 }
 
+/*
+ * folio_pte_batch(): how many PTEs from ptes[0] (present) map consecutive
+ * pages of its folio, at most max, agreeing on the PTE bits in same.
+ */
+unsigned folio_pte_batch(const struct pte *ptes, unsigned max, uint8_t same)
+{
+	unsigned n = 1;
+
+	while (n < max && ptes[n].kind == PTE_PRESENT && ptes[n].val == ptes[0].val &&
+	       ptes[n].subpage == ptes[0].subpage + n && !((ptes[n].flags ^ ptes[0].flags) & same))
+		n++;
+	return n;
+}
+
 struct pte *pte_lookup(struct khp_world *w, struct mm *mm, uint64_t addr)
 {
 	struct pmd *pmd = pmd_lookup(mm, pmd_index(w, addr));

@@ -51,17 +51,6 @@ void zap_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 	memset(pte, 0, sizeof(*pte));
 }
 
-/* Length of the run of PTEs from i mapping consecutive pages of one folio. */
-static unsigned pte_batch(const struct pte *ptes, unsigned i, unsigned end)
-{
-	unsigned n = 1;
-
-	while (i + n < end && ptes[i + n].kind == PTE_PRESENT &&
-	       ptes[i + n].val == ptes[i].val && ptes[i + n].subpage == ptes[i].subpage + n)
-		n++;
-	return n;
-}
-
 static void zap_table(struct khp_world *w, struct mm *mm, struct pte *ptes, unsigned from,
 		      unsigned to)
 {
@@ -72,7 +61,7 @@ static void zap_table(struct khp_world *w, struct mm *mm, struct pte *ptes, unsi
 		unsigned n = 1;
 
 		if (pte->kind == PTE_PRESENT && batch) {
-			n = pte_batch(ptes, i, to);
+			n = folio_pte_batch(pte, to - i, 0);
 			zap_present(w, mm, pte->val, pte->subpage, n);
 			memset(pte, 0, n * sizeof(*pte));
 		} else {
