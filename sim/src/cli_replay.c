@@ -488,8 +488,8 @@ static int apply_set(const char *kv, struct khp_config *c, bool *set_none, bool 
 {
 	char name[64];
 	const char *eq = strchr(kv, '='), *v;
-	unsigned u;
-	bool b;
+	unsigned u = 0;
+	bool b = false;
 	int rc = 0;
 
 	if (!eq || (size_t)(eq - kv) >= sizeof(name)) {
