@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,29 +42,49 @@ struct reader {
 	int rc;
 };
 
-static const char *const field_names[KHP_NR_EXPECT_FIELDS] = {
-	[KHP_EF_RESULT] = "result",
-	[KHP_EF_ERRNO] = "errno",
-	[KHP_EF_COLLAPSED] = "collapsed",
-	[KHP_EF_NONE_OR_ZERO] = "none_or_zero",
-	[KHP_EF_UNMAPPED] = "unmapped",
-	[KHP_EF_REFERENCED] = "referenced",
-	[KHP_EF_WRITABLE] = "writable",
-	[KHP_EF_SHARED] = "shared",
-	[KHP_EF_SHARED_EXACT] = "shared_exact",
-	[KHP_EF_SHARED_PROFILE] = "shared_profile",
-	[KHP_EF_VERDICT] = "verdict",
-	[KHP_EF_ALLOC_PAGES] = "alloc_pages",
-	[KHP_EF_FREED_PAGES] = "freed_pages",
-	[KHP_EF_FILL_PAGES] = "fill_pages",
-	[KHP_EF_DUP_PAGES] = "dup_pages",
-	[KHP_EF_WASTE_PAGES] = "waste_pages",
-	[KHP_EF_FN_WASTE_PAGES] = "fn_waste_pages",
+/*
+ * Every expectation field: its JSON key, how it is read and written, and
+ * where it lives in struct khp_expect and in struct khp_record (the same
+ * names and types), so one table serves reader, writer and check.
+ */
+enum field_kind { FK_RESULT, FK_ERRNO, FK_VERDICT, FK_BOOL, FK_UINT, FK_LONG };
+
+struct field_desc {
+	const char *name;
+	enum field_kind kind;
+	size_t off;         /* in struct khp_expect */
+	size_t rec_off;     /* in struct khp_record */
 };
+
+#define FIELD(f, key, kind, member) \
+	[f] = { key, kind, offsetof(struct khp_expect, member), offsetof(struct khp_record, member) }
+static const struct field_desc fields[KHP_NR_EXPECT_FIELDS] = {
+	FIELD(KHP_EF_RESULT, "result", FK_RESULT, result),
+	FIELD(KHP_EF_ERRNO, "errno", FK_ERRNO, err),
+	FIELD(KHP_EF_COLLAPSED, "collapsed", FK_BOOL, collapsed),
+	FIELD(KHP_EF_NONE_OR_ZERO, "none_or_zero", FK_UINT, none_or_zero),
+	FIELD(KHP_EF_UNMAPPED, "unmapped", FK_UINT, unmapped),
+	FIELD(KHP_EF_REFERENCED, "referenced", FK_UINT, referenced),
+	FIELD(KHP_EF_WRITABLE, "writable", FK_BOOL, writable),
+	FIELD(KHP_EF_SHARED, "shared", FK_UINT, shared),
+	FIELD(KHP_EF_SHARED_EXACT, "shared_exact", FK_UINT, shared_exact),
+	FIELD(KHP_EF_SHARED_PROFILE, "shared_profile", FK_UINT, shared_profile),
+	FIELD(KHP_EF_VERDICT, "verdict", FK_VERDICT, verdict),
+	FIELD(KHP_EF_ALLOC_PAGES, "alloc_pages", FK_LONG, alloc_pages),
+	FIELD(KHP_EF_FREED_PAGES, "freed_pages", FK_LONG, freed_pages),
+	FIELD(KHP_EF_FILL_PAGES, "fill_pages", FK_LONG, fill_pages),
+	FIELD(KHP_EF_DUP_PAGES, "dup_pages", FK_LONG, dup_pages),
+	FIELD(KHP_EF_WASTE_PAGES, "waste_pages", FK_LONG, waste_pages),
+	FIELD(KHP_EF_FN_WASTE_PAGES, "fn_waste_pages", FK_LONG, fn_waste_pages),
+};
+#undef FIELD
+
+/* The storage of field f in an expectation (or a record, with rec_off). */
+#define FIELD_AT(base, off, type) ((type *)((char *)(base) + (off)))
 
 const char *khp_expect_field_name(enum khp_expect_field f)
 {
-	return (unsigned)f < KHP_NR_EXPECT_FIELDS ? field_names[f] : "?";
+	return (unsigned)f < KHP_NR_EXPECT_FIELDS ? fields[f].name : "?";
 }
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -612,12 +633,12 @@ static int read_expect_field(struct reader *rd, const cJSON *v, const char *p,
 			     enum khp_expect_field f, struct khp_expect *e)
 {
 	const char *s = NULL;
-	uint32_t u;
+	uint32_t u = 0;
 	long l = 0;
 	bool b = false;
 
-	switch (f) {
-	case KHP_EF_RESULT: {
+	switch (fields[f].kind) {
+	case FK_RESULT: {
 		enum scan_result r;
 
 		if (get_str(rd, v, p, &s))
@@ -630,7 +651,7 @@ static int read_expect_field(struct reader *rd, const cJSON *v, const char *p,
 		e->result = r;
 		break;
 	}
-	case KHP_EF_ERRNO:
+	case FK_ERRNO:
 		if (cJSON_IsNumber(v)) {
 			if (v->valuedouble != 0)
 				return rd_fail(rd, -EINVAL, p,
@@ -646,37 +667,17 @@ static int read_expect_field(struct reader *rd, const cJSON *v, const char *p,
 			e->err = x;
 		}
 		break;
-	case KHP_EF_COLLAPSED:
-	case KHP_EF_WRITABLE:
+	case FK_BOOL:
 		if (get_bool(rd, v, p, &b))
 			return rd->rc;
-		if (f == KHP_EF_COLLAPSED)
-			e->collapsed = b;
-		else
-			e->writable = b;
+		*FIELD_AT(e, fields[f].off, bool) = b;
 		break;
-	case KHP_EF_NONE_OR_ZERO:
-	case KHP_EF_UNMAPPED:
-	case KHP_EF_REFERENCED:
-	case KHP_EF_SHARED:
-	case KHP_EF_SHARED_EXACT:
-	case KHP_EF_SHARED_PROFILE:
+	case FK_UINT:
 		if (get_u32(rd, v, p, UINT32_MAX, &u))
 			return rd->rc;
-		if (f == KHP_EF_NONE_OR_ZERO)
-			e->none_or_zero = u;
-		else if (f == KHP_EF_UNMAPPED)
-			e->unmapped = u;
-		else if (f == KHP_EF_REFERENCED)
-			e->referenced = u;
-		else if (f == KHP_EF_SHARED)
-			e->shared = u;
-		else if (f == KHP_EF_SHARED_EXACT)
-			e->shared_exact = u;
-		else
-			e->shared_profile = u;
+		*FIELD_AT(e, fields[f].off, unsigned) = u;
 		break;
-	case KHP_EF_VERDICT: {
+	case FK_VERDICT: {
 		enum khp_verdict vd;
 
 		if (get_str(rd, v, p, &s))
@@ -688,21 +689,10 @@ static int read_expect_field(struct reader *rd, const cJSON *v, const char *p,
 		e->verdict = vd;
 		break;
 	}
-	default:
+	case FK_LONG:
 		if (get_long(rd, v, p, &l))
 			return rd->rc;
-		if (f == KHP_EF_ALLOC_PAGES)
-			e->alloc_pages = l;
-		else if (f == KHP_EF_FREED_PAGES)
-			e->freed_pages = l;
-		else if (f == KHP_EF_FILL_PAGES)
-			e->fill_pages = l;
-		else if (f == KHP_EF_DUP_PAGES)
-			e->dup_pages = l;
-		else if (f == KHP_EF_WASTE_PAGES)
-			e->waste_pages = l;
-		else
-			e->fn_waste_pages = l;
+		*FIELD_AT(e, fields[f].off, long) = l;
 		break;
 	}
 	return 0;
@@ -719,7 +709,8 @@ static int read_expect(struct reader *rd, const cJSON *obj, const char *path,
 	size_t j;
 	uint64_t step;
 
-	memcpy(keys, field_names, sizeof(field_names));
+	for (k = 0; k < KHP_NR_EXPECT_FIELDS; k++)
+		keys[k] = fields[k].name;
 	keys[EK_STEP] = "step";
 	keys[EK_PROFILE] = "profile";
 	memset(e, 0, sizeof(*e));
@@ -756,7 +747,7 @@ static int read_expect(struct reader *rd, const cJSON *obj, const char *path,
 	for (k = 0; k < KHP_NR_EXPECT_FIELDS; k++) {
 		if (!m[k])
 			continue;
-		sub_path(p, sizeof(p), path, field_names[k]);
+		sub_path(p, sizeof(p), path, fields[k].name);
 		if (read_expect_field(rd, m[k], p, (enum khp_expect_field)k, e))
 			return rd->rc;
 		e->fields |= KHP_EF(k);
@@ -1229,64 +1220,31 @@ static void write_expect(FILE *f, const struct khp_expect *e)
 	kv_u64(&l, "step", e->step);
 	kv_str(&l, "profile", khp_profile_name(e->profile));
 	for (k = 0; k < KHP_NR_EXPECT_FIELDS; k++) {
-		const char *n = field_names[k];
+		const char *n = fields[k].name;
 
 		if (!(e->fields & KHP_EF(k)))
 			continue;
-		switch (k) {
-		case KHP_EF_RESULT:
+		switch (fields[k].kind) {
+		case FK_RESULT:
 			kv_str(&l, n, khp_result_name(e->result));
 			break;
-		case KHP_EF_ERRNO:
+		case FK_ERRNO:
 			if (e->err)
 				kv_str(&l, n, khp_errno_name(e->err));
 			else
 				kv_u64(&l, n, 0);
 			break;
-		case KHP_EF_COLLAPSED:
-			kv_bool(&l, n, e->collapsed);
-			break;
-		case KHP_EF_WRITABLE:
-			kv_bool(&l, n, e->writable);
-			break;
-		case KHP_EF_NONE_OR_ZERO:
-			kv_u64(&l, n, e->none_or_zero);
-			break;
-		case KHP_EF_UNMAPPED:
-			kv_u64(&l, n, e->unmapped);
-			break;
-		case KHP_EF_REFERENCED:
-			kv_u64(&l, n, e->referenced);
-			break;
-		case KHP_EF_SHARED:
-			kv_u64(&l, n, e->shared);
-			break;
-		case KHP_EF_SHARED_EXACT:
-			kv_u64(&l, n, e->shared_exact);
-			break;
-		case KHP_EF_SHARED_PROFILE:
-			kv_u64(&l, n, e->shared_profile);
-			break;
-		case KHP_EF_VERDICT:
+		case FK_VERDICT:
 			kv_str(&l, n, khp_verdict_name(e->verdict));
 			break;
-		case KHP_EF_ALLOC_PAGES:
-			kv_long(&l, n, e->alloc_pages);
+		case FK_BOOL:
+			kv_bool(&l, n, *FIELD_AT(e, fields[k].off, const bool));
 			break;
-		case KHP_EF_FREED_PAGES:
-			kv_long(&l, n, e->freed_pages);
+		case FK_UINT:
+			kv_u64(&l, n, *FIELD_AT(e, fields[k].off, const unsigned));
 			break;
-		case KHP_EF_FILL_PAGES:
-			kv_long(&l, n, e->fill_pages);
-			break;
-		case KHP_EF_DUP_PAGES:
-			kv_long(&l, n, e->dup_pages);
-			break;
-		case KHP_EF_WASTE_PAGES:
-			kv_long(&l, n, e->waste_pages);
-			break;
-		case KHP_EF_FN_WASTE_PAGES:
-			kv_long(&l, n, e->fn_waste_pages);
+		case FK_LONG:
+			kv_long(&l, n, *FIELD_AT(e, fields[k].off, const long));
 			break;
 		}
 	}
@@ -1376,79 +1334,53 @@ static bool same_profile(struct khp_profile a, struct khp_profile b)
 
 static void expect_from_record(struct khp_expect *e, const struct khp_record *r)
 {
-	e->result = r->result;
-	e->err = r->err;
-	e->collapsed = r->collapsed;
-	e->none_or_zero = r->none_or_zero;
-	e->unmapped = r->unmapped;
-	e->referenced = r->referenced;
-	e->writable = r->writable;
-	e->shared = r->shared;
-	e->shared_exact = r->shared_exact;
-	e->shared_profile = r->shared_profile;
-	e->verdict = r->verdict;
-	e->alloc_pages = r->alloc_pages;
-	e->freed_pages = r->freed_pages;
-	e->fill_pages = r->fill_pages;
-	e->dup_pages = r->dup_pages;
-	e->waste_pages = r->waste_pages;
-	e->fn_waste_pages = r->fn_waste_pages;
+	for (unsigned k = 0; k < KHP_NR_EXPECT_FIELDS; k++) {
+		const struct field_desc *d = &fields[k];
+
+		switch (d->kind) {
+		case FK_RESULT:
+			e->result = r->result;
+			break;
+		case FK_ERRNO:
+			e->err = r->err;
+			break;
+		case FK_VERDICT:
+			e->verdict = r->verdict;
+			break;
+		case FK_BOOL:
+			*FIELD_AT(e, d->off, bool) = *FIELD_AT(r, d->rec_off, const bool);
+			break;
+		case FK_UINT:
+			*FIELD_AT(e, d->off, unsigned) = *FIELD_AT(r, d->rec_off, const unsigned);
+			break;
+		case FK_LONG:
+			*FIELD_AT(e, d->off, long) = *FIELD_AT(r, d->rec_off, const long);
+			break;
+		}
+	}
 }
 
 /* Format field f of e into buf (as the JSON would show it). */
 static void field_str(const struct khp_expect *e, unsigned f, char *buf, size_t n)
 {
-	switch (f) {
-	case KHP_EF_RESULT:
+	switch (fields[f].kind) {
+	case FK_RESULT:
 		snprintf(buf, n, "%s", khp_result_name(e->result));
 		break;
-	case KHP_EF_ERRNO:
+	case FK_ERRNO:
 		snprintf(buf, n, "%s", khp_errno_name(e->err));
 		break;
-	case KHP_EF_COLLAPSED:
-		snprintf(buf, n, "%s", e->collapsed ? "true" : "false");
-		break;
-	case KHP_EF_WRITABLE:
-		snprintf(buf, n, "%s", e->writable ? "true" : "false");
-		break;
-	case KHP_EF_NONE_OR_ZERO:
-		snprintf(buf, n, "%u", e->none_or_zero);
-		break;
-	case KHP_EF_UNMAPPED:
-		snprintf(buf, n, "%u", e->unmapped);
-		break;
-	case KHP_EF_REFERENCED:
-		snprintf(buf, n, "%u", e->referenced);
-		break;
-	case KHP_EF_SHARED:
-		snprintf(buf, n, "%u", e->shared);
-		break;
-	case KHP_EF_SHARED_EXACT:
-		snprintf(buf, n, "%u", e->shared_exact);
-		break;
-	case KHP_EF_SHARED_PROFILE:
-		snprintf(buf, n, "%u", e->shared_profile);
-		break;
-	case KHP_EF_VERDICT:
+	case FK_VERDICT:
 		snprintf(buf, n, "%s", khp_verdict_name(e->verdict));
 		break;
-	case KHP_EF_ALLOC_PAGES:
-		snprintf(buf, n, "%ld", e->alloc_pages);
+	case FK_BOOL:
+		snprintf(buf, n, "%s", *FIELD_AT(e, fields[f].off, const bool) ? "true" : "false");
 		break;
-	case KHP_EF_FREED_PAGES:
-		snprintf(buf, n, "%ld", e->freed_pages);
+	case FK_UINT:
+		snprintf(buf, n, "%u", *FIELD_AT(e, fields[f].off, const unsigned));
 		break;
-	case KHP_EF_FILL_PAGES:
-		snprintf(buf, n, "%ld", e->fill_pages);
-		break;
-	case KHP_EF_DUP_PAGES:
-		snprintf(buf, n, "%ld", e->dup_pages);
-		break;
-	case KHP_EF_WASTE_PAGES:
-		snprintf(buf, n, "%ld", e->waste_pages);
-		break;
-	default:
-		snprintf(buf, n, "%ld", e->fn_waste_pages);
+	case FK_LONG:
+		snprintf(buf, n, "%ld", *FIELD_AT(e, fields[f].off, const long));
 		break;
 	}
 }
@@ -1506,7 +1438,7 @@ size_t khp_scenario_check(const struct khp_scenario *sc, const struct khp_run *r
 			bad++;
 			if (report)
 				fprintf(report, "  step %u profile %s: %s expected %s, got %s\n",
-					e->step, khp_profile_name(e->profile), field_names[k],
+					e->step, khp_profile_name(e->profile), fields[k].name,
 					want, got);
 		}
 	}
