@@ -31,11 +31,11 @@ else
 	extra_lib=($(pkg-config --libs libcjson))
 fi
 
-# The library, once (cli_*, main.c and emit.c serve the command, not the fuzzers).
+# The library, once: the layers below oracle (sim/CMakeLists.txt); the
+# emitter and the command serve the CLI, not the fuzzers.
 objs=()
-for src in "$root"/sim/src/*.c "${extra_src[@]}"; do
-	case "$(basename "$src")" in main.c|cli_*.c|emit.c) continue ;; esac
-	obj=$work/$(basename "$src" .c).o
+for src in "$root"/sim/src/{mm,khugepaged,run,scenario,search}/*.c "${extra_src[@]}"; do
+	obj=$work/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
 	$CC $CFLAGS -std=gnu11 "${defs[@]}" "${inc[@]}" -c "$src" -o "$obj"
 	objs+=("$obj")
 done

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The bridge to real kernels (sim/src/emit.c, docs/oracle.md):
+ * The bridge to real kernels (sim/src/oracle/emit.c, docs/oracle.md):
  *
  *  - every scenario of scenarios/ and oracle/scenarios/ that emit-c accepts
  *    becomes C that builds with `gcc -static -Wall -Werror` (all of them in

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Scenario format 1 (sim/src/scenario.c): round trips and bad input.
+ * Scenario format 1 (sim/src/scenario/scenario.c): round trips and bad input.
  *
  *  - write -> read -> write gives identical bytes, for every file of
  *    scenarios/ and for a scenario using every op, flag and expectation

@@ -46,7 +46,7 @@
 #include <time.h>
 
 #include "khpsim/khpsim.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 #define BENCH_PMD_PAGES  512u
 #define BENCH_BASE       1024u   /* first page of the benchmark range */

@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 /*
  * The "do not interfere with other mappings" test of MADV_COLD / PAGEOUT /

@@ -10,7 +10,7 @@
  * folio-wide facts are computed once per run of PTEs mapping one folio.
  */
 #include <string.h>
-#include "internal.h"
+#include "khugepaged.h"
 
 /* find_pmd_or_thp_or_none() */
 enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uint64_t index)

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "khpsim/decode.h"
 #include "khpsim/minimize.h"
 #include "khpsim/rng.h"

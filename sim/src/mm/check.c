@@ -2,11 +2,11 @@
 /*
  * The invariant checker: recount every folio's mappings from the page
  * tables of all live mms and compare with what rmap.c maintained (see the
- * list in internal.h).  Allocates; never on a scan path.
+ * list in mm.h).  Allocates; never on a scan path.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 struct expect {
 	int32_t *pmc;        /* per folio: offset into the subpage counts */

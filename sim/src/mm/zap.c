@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 static void swap_entry_free(struct khp_world *w, uint32_t slot)
 {

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 
 /* The next `fail_alloc` huge page allocations fail (fault and collapse). */
@@ -19,16 +19,13 @@ bool folio_alloc_huge_fails(struct khp_world *w)
 	return true;
 }
 
-/* folio_alloc(): a new anonymous folio, refcount 1, content zero. */
-int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
+/* A pool slot for a folio of this order (metadata only, no page accounting). */
+static int folio_slot(struct khp_world *w, unsigned order, uint32_t *out)
 {
 	unsigned nr = 1u << order;
 	struct folio *f;
 	uint32_t id;
 
-	if (w->pages_in_use + nr > KHP_MAX_PAGES_IN_USE)
-		return khp_err(w, -ENOMEM, "world limit of %u pages in use reached",
-			       KHP_MAX_PAGES_IN_USE);
 	if (w->free_folio) {
 		id = w->free_folio;
 		w->free_folio = w->folios[id].next_free;
@@ -55,16 +52,30 @@ int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
 		}
 	}
 	f->refcount = 1;
+	*out = id;
+	return 0;
+}
+
+/* folio_alloc(): a new anonymous folio, refcount 1, content zero. */
+int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
+{
+	unsigned nr = 1u << order;
+	int ret;
+
+	if (w->pages_in_use + nr > KHP_MAX_PAGES_IN_USE)
+		return khp_err(w, -ENOMEM, "world limit of %u pages in use reached",
+			       KHP_MAX_PAGES_IN_USE);
+	ret = folio_slot(w, order, out);
+	if (ret)
+		return ret;
 	/*
 	 * [7.3] folio_add_lru() (mm/folio.c): with MGLRU on (Debian's default)
 	 * a folio added in a fault is folio_mark_accessed(): PG_referenced.
 	 */
 	if (w->in_fault && w->prof.kernel == KHP_LINUX_7_3)
-		f->flags |= FOLIO_REFERENCED;
+		w->folios[*out].flags |= FOLIO_REFERENCED;
 	w->pages_in_use += nr;
-	if (w->acct)
-		w->acct->alloc += nr;
-	*out = id;
+	w->vm_events.pgalloc += nr;
 	return 0;
 }
 
@@ -79,8 +90,7 @@ static void folio_free(struct khp_world *w, uint32_t id)
 	unsigned nr = folio_nr_pages(f);
 
 	w->pages_in_use -= nr;
-	if (w->acct)
-		w->acct->freed += nr;
+	w->vm_events.pgfree += nr;
 	free(f->pmc);
 	free(f->data);
 	memset(f, 0, sizeof(*f));
@@ -189,7 +199,6 @@ int folio_split(struct khp_world *w, uint32_t id)
 	struct folio *f = &w->folios[id];
 	unsigned nr = folio_nr_pages(f);
 	uint32_t *map = w->scratch;
-	struct acct *acct = w->acct;
 	int16_t *pmc;
 	uint8_t *data;
 	uint16_t keep;
@@ -203,20 +212,16 @@ int folio_split(struct khp_world *w, uint32_t id)
 	data = f->data;
 	keep = f->flags & (FOLIO_REFERENCED | FOLIO_YOUNG | FOLIO_LAZYFREE | FOLIO_DIRTY);
 	memset(f, 0, sizeof(*f));
-	w->pages_in_use -= nr;
-	w->acct = NULL;
 	for (unsigned i = 0; i < nr; i++) {
 		uint32_t nid = id;
 
 		if (!pmc[i] || map[i] == SPLIT_TO_ZERO) {
-			if (acct)
-				acct->freed++;
+			w->pages_in_use--;
+			w->vm_events.pgfree++;
 			continue;
 		}
-		if (i == 0)
-			w->pages_in_use++;
-		else if (folio_alloc(w, 0, &nid))
-			abort();    /* cannot happen: nr pages were just released */
+		if (i && folio_slot(w, 0, &nid))
+			abort();    /* host out of memory half-way: a split cannot be undone */
 		f = &w->folios[nid];
 		f->refcount = pmc[i];
 		f->large_mapcount = pmc[i];
@@ -226,7 +231,6 @@ int folio_split(struct khp_world *w, uint32_t id)
 		f->flags = keep;
 		map[i] = nid;
 	}
-	w->acct = acct;
 	if (!map[0] || map[0] == SPLIT_TO_ZERO) {
 		/* the head page is gone: its id is free now */
 		f = &w->folios[id];

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 static uint32_t pmd_slot(const struct mm *mm, uint64_t index)
 {

@@ -3,12 +3,17 @@
  * The collapse: collapse_huge_page() with its swap-in, isolate round, copy
  * and the fate of the old folios (KR 4), linux-7.3's mthp_collapse() (KR
  * 4.4), and the two entry points: one khugepaged visit of a PMD range and
- * MADV_COLLAPSE (madvise_collapse(), KR 3.3).  Accounting (alloc, freed,
- * fill, dup) is gathered in a struct acct the folio allocator updates.
+ * MADV_COLLAPSE (madvise_collapse(), KR 3.3).  A step's alloc and freed
+ * pages are the change of the world's PGALLOC / PGFREE counters across it.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "khugepaged.h"
+
+/* What one collapse copied: zero-filled pages and pages another mm still maps. */
+struct collapse_acct {
+	long fill, dup;
+};
 
 /* collapse_max_ptes_none(): the none limit of one collapse order */
 static unsigned max_ptes_none(const struct khp_world *w, const struct vma *v, unsigned order,
@@ -101,7 +106,7 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
  * copies another mm keeps mapped (dup).
  */
 static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
-			  unsigned offset, unsigned order, uint32_t id, struct acct *acct)
+			  unsigned offset, unsigned order, uint32_t id, struct collapse_acct *acct)
 {
 	unsigned nr = 1u << order;
 	uint32_t *src = w->scratch, *sub = w->scratch + pmd_nr(w);
@@ -187,7 +192,8 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 				    unsigned unmapped, struct khp_record *rec)
 {
 	struct vma *v = vma_find(mm, index << w->pmd_order);
-	struct acct acct = { 0 };
+	struct vm_events before = w->vm_events;
+	struct collapse_acct acct = { 0 };
 	enum scan_result r;
 	struct pmd *pmd;
 	uint32_t id;
@@ -195,11 +201,8 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 	/* alloc_charge_folio() comes first; a later failure frees the folio */
 	if (folio_alloc_huge_fails(w))
 		return SCAN_ALLOC_HUGE_PAGE_FAIL;
-	w->acct = &acct;
-	if (folio_alloc(w, order, &id)) {
-		w->acct = NULL;
+	if (folio_alloc(w, order, &id))
 		return SCAN_ALLOC_HUGE_PAGE_FAIL;
-	}
 	pmd = pmd_lookup(mm, index);
 	r = unmapped ? collapse_swapin(w, mm, v, pmd->ptes, offset, order) : SCAN_SUCCEED;
 	if (r == SCAN_SUCCEED)
@@ -210,10 +213,9 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 	} else {
 		folio_put(w, id, 1);
 	}
-	w->acct = NULL;
 	if (rec) {
-		rec->alloc_pages += acct.alloc;
-		rec->freed_pages += acct.freed;
+		rec->alloc_pages += w->vm_events.pgalloc - before.pgalloc;
+		rec->freed_pages += w->vm_events.pgfree - before.pgfree;
 		rec->fill_pages += acct.fill;
 		rec->dup_pages += acct.dup;
 		rec->waste_pages = rec->alloc_pages - rec->freed_pages;

@@ -17,8 +17,8 @@
  *  - swap slot count = swap PTEs referring to it; a slot with neither PTEs
  *    nor a swap-cache folio is free.
  */
-#ifndef KHPSIM_INTERNAL_H
-#define KHPSIM_INTERNAL_H
+#ifndef KHPSIM_MM_H
+#define KHPSIM_MM_H
 
 #include <errno.h>
 #include <stdarg.h>
@@ -123,9 +123,10 @@ struct pin {
 	uint64_t addr;
 };
 
-/* ---- per-step accounting --------------------------------------------- */
-struct acct {
-	long alloc, freed, fill, dup;
+/* ---- event counters (the kernel's PGALLOC / PGFREE vm events) --------- */
+struct vm_events {
+	long pgalloc;                 /* pages ever allocated */
+	long pgfree;                  /* pages ever freed */
 };
 
 /* ---- the world ------------------------------------------------------- */
@@ -145,7 +146,7 @@ struct khp_world {
 	long swap_in_use;
 	bool check;
 	bool in_fault;                /* inside handle_mm_fault(): lru_gen_in_fault() */
-	struct acct *acct;            /* non-NULL while a collapse accounts */
+	struct vm_events vm_events;   /* read by khugepaged's per-step accounting */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
 	uint32_t mark_gen;
 	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
@@ -281,26 +282,10 @@ void deferred_split_scan(struct khp_world *w);
 int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte);
 void unpin_mm(struct khp_world *w, unsigned mm);
 int op_munmap_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
-
-/* ---- scan.c / collapse.c --------------------------------------------- */
-struct scan_state {
-	enum scan_result result;
-	unsigned none_or_zero, unmapped, referenced, shared;
-	bool writable;
-	bool loop_done;        /* the PTE loop ran to the end (passed every gate) */
-	unsigned shared_exact;   /* whole range, no early exit: another mm maps the page */
-	unsigned shared_profile; /* whole range, no early exit: the profile's predicate */
-	bool bitmap;           /* present[] was filled (7.3 with mTHP orders) */
-	uint32_t present[KHP_PMD_PAGES_MAX / 32]; /* 7.3: present-PTE bitmap */
-};
-void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
-	      bool khugepaged, struct scan_state *ss);
-enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uint64_t index);
-int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
-int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
-enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
-				    unsigned offset, unsigned order, bool khugepaged,
-				    unsigned unmapped, struct khp_record *rec);
+int op_mmap(struct khp_world *w, const struct khp_op *op);
+int op_zap(struct khp_world *w, const struct khp_op *op);
+int op_exit(struct khp_world *w, const struct khp_op *op);
+int op_touch(struct khp_world *w, const struct khp_op *op);
 
 /* ---- check.c --------------------------------------------------------- */
 int world_check(const struct khp_world *w, char *msg, size_t len);

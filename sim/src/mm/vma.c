@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 static uint32_t vma_index(const struct mm *mm, uint64_t addr)
 {

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm/mm.h"
 
 static int run_alloc(struct khp_run *run, const struct khp_program *p, bool maps)
 {

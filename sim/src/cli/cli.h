@@ -13,14 +13,14 @@
 #define KHP_EXIT_FINDING 1
 #define KHP_EXIT_USAGE   2
 
-int cmd_replay(int argc, char **argv);    /* cli_replay.c   */
-int cmd_validate(int argc, char **argv);  /* cli_replay.c   */
-int cmd_run(int argc, char **argv);       /* cli_replay.c   */
-int cmd_bench(int argc, char **argv);     /* cli_bench.c    */
-int cmd_explore(int argc, char **argv);   /* cli_explore.c  */
-int cmd_minimize(int argc, char **argv);  /* cli_minimize.c */
-int cmd_emit_c(int argc, char **argv);    /* cli_emit.c     */
+int cmd_replay(int argc, char **argv);    /* replay.c */
+int cmd_validate(int argc, char **argv);  /* replay.c */
+int cmd_run(int argc, char **argv);       /* replay.c */
+int cmd_bench(int argc, char **argv);     /* bench.c */
+int cmd_explore(int argc, char **argv);   /* explore.c */
+int cmd_minimize(int argc, char **argv);  /* minimize.c */
+int cmd_emit_c(int argc, char **argv);    /* emit.c */
 /* Compare guest output of emitted reproducers with the model's prediction. */
-int cmd_oracle(int argc, char **argv);    /* cli_emit.c     */
+int cmd_oracle(int argc, char **argv);    /* emit.c */
 
 #endif

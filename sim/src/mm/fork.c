@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 /* mm_alloc_id(): the IDA hands out the lowest free id */
 static uint32_t mm_alloc_id(const struct khp_world *w)

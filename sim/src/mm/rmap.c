@@ -9,7 +9,7 @@
  * the "maybe mapped shared" bit (KR 5.3).  Counts are natural (0-based),
  * unlike the kernel's -1-based storage.  References are folio.c's business.
  */
-#include "internal.h"
+#include "mm.h"
 
 /* folio_add_return_large_mapcount(): MM-ID slot update, KR 5.3 */
 static void mm_id_add(struct folio *f, uint32_t id, int diff, int old_total)

@@ -8,7 +8,7 @@
  * (move_huge_pmd()); otherwise it is split first.
  */
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 
 /* move_page_tables() for [from, from + len) -> to */

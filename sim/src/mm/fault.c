@@ -10,7 +10,7 @@
  * _PAGE_ACCESSED in the protection bits).
  */
 #include <string.h>
-#include "internal.h"
+#include "mm.h"
 
 static void set_data(struct folio *f, unsigned sub)
 {
@@ -342,4 +342,30 @@ static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, 
 		}
 		return do_wp_page(w, mm, v, pte);
 	}
+}
+
+/* A touch op: one fault per page of [addr, addr + pages) (write needs VM_WRITE). */
+int op_touch(struct khp_world *w, const struct khp_op *op)
+{
+	uint64_t start = op->addr, end = op->addr + op->pages;
+	bool write = op->flags & KHP_OPF_WRITE;
+	struct mm *mm;
+	int ret = mm_get_range(w, op, &mm);
+
+	if (ret)
+		return ret;
+	for (struct vma *v = vma_find(mm, start); write && v && v->start < end; v++) {
+		if (!(v->flags & VM_WRITE))
+			return khp_err(w, -EFAULT, "touch: write to read-only [%#llx, %#llx) of mm %u",
+				       (unsigned long long)v->start, (unsigned long long)v->end,
+				       op->mm);
+		if (v + 1 >= mm->vmas + mm->nr_vmas)
+			break;
+	}
+	for (uint64_t a = start; a < end; a++) {
+		ret = handle_mm_fault(w, mm, a, write);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

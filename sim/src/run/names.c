@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "mm/mm.h"
 
 static int parse_table(const char *const *names, unsigned n, const char *s, unsigned *out)
 {

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * khugepaged and MADV_COLLAPSE over the mm model: the PMD-range scan
+ * (scan.c), the collapse (collapse.c) and the per-step record they fill.
+ */
+#ifndef KHPSIM_KHUGEPAGED_H
+#define KHPSIM_KHUGEPAGED_H
+
+#include "mm/mm.h"
+
+/* ---- scan.c / collapse.c --------------------------------------------- */
+struct scan_state {
+	enum scan_result result;
+	unsigned none_or_zero, unmapped, referenced, shared;
+	bool writable;
+	bool loop_done;        /* the PTE loop ran to the end (passed every gate) */
+	unsigned shared_exact;   /* whole range, no early exit: another mm maps the page */
+	unsigned shared_profile; /* whole range, no early exit: the profile's predicate */
+	bool bitmap;           /* present[] was filled (7.3 with mTHP orders) */
+	uint32_t present[KHP_PMD_PAGES_MAX / 32]; /* 7.3: present-PTE bitmap */
+};
+void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+	      bool khugepaged, struct scan_state *ss);
+enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uint64_t index);
+int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
+int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
+enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
+				    unsigned offset, unsigned order, bool khugepaged,
+				    unsigned unmapped, struct khp_record *rec);
+
+#endif
