@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fuzz_write_finding(c, "fn", "differential fuzz finding", path, sizeof(path)))
 			snprintf(path, sizeof(path), "(could not write the scenario)");
 		fprintf(stderr, "differential: false_negative under %s with fn_waste_pages %ld: %s\n",
-			khp_profile_name(c->profs[p]), fn, path);
+			khp_profile_name(&c->profs[p]), fn, path);
 		abort();
 	}
 	return 0;

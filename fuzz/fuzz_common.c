@@ -202,7 +202,7 @@ void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size)
 			c->rejected_runs++;
 			if (c->strict) {
 				fprintf(stderr, "khpsim-fuzz: %s rejected step %zu: %s\n",
-					khp_profile_name(c->profs[i]), r->err_step, r->errmsg);
+					khp_profile_name(&c->profs[i]), r->err_step, r->errmsg);
 				abort();
 			}
 		}

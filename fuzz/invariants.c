@@ -43,7 +43,7 @@ static void check_record(const struct fuzz_ctx *c, struct khp_profile prof,
 	 * mTHP attempt failing at its own shared limit of 0 is not a verdict
 	 * on the predicate: collapse.c verdict()).
 	 */
-	if (prof.exact && r->result != KHP_NOT_VISITED) {
+	if (khp_profile_exact(&prof) && r->result != KHP_NOT_VISITED) {
 		FUZZ_ASSERT(r->shared_profile == r->shared_exact);
 		FUZZ_ASSERT(r->verdict != KHP_VERDICT_FALSE_NEGATIVE);
 		FUZZ_ASSERT(r->verdict != KHP_VERDICT_FALSE_POSITIVE);

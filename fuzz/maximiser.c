@@ -25,12 +25,12 @@ static void report(struct fuzz_ctx *c, const char *what, size_t p, long v)
 	if (strcmp(what, "fill"))
 		snprintf(prefix, sizeof(prefix), "%s", what);
 	else
-		snprintf(prefix, sizeof(prefix), "fill%ld-%s", v, khp_profile_name(c->profs[p]));
+		snprintf(prefix, sizeof(prefix), "fill%ld-%s", v, khp_profile_name(&c->profs[p]));
 	if (fuzz_write_finding(c, prefix, "maximiser: new maximum", path, sizeof(path)))
 		snprintf(path, sizeof(path), "(not written)");
 	if (!c->quiet)
 		fprintf(stderr, "maximiser: new max %s %ld under %s: %s\n", what, v,
-			khp_profile_name(c->profs[p]), path);
+			khp_profile_name(&c->profs[p]), path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -286,7 +286,7 @@ static void test_api_bad_config(void **state)
 {
 	static const unsigned bad_pmd[] = { 0, 1, 4, 7, 12, 500, 1024, 4096, UINT32_MAX };
 	struct khp_config c;
-	struct khp_profile prof = { KHP_LINUX_6_12, false };
+	struct khp_profile prof = khp_profile_kernel(KHP_LINUX_6_12);
 	struct khp_world *w;
 	char msg[128];
 	unsigned i;
@@ -348,6 +348,15 @@ static void test_api_bad_config(void **state)
 	prof.kernel = KHP_NR_KERNELS;
 	assert_true(khp_world_new(&c, prof, &w) < 0);
 	assert_null(w);
+	/* a rule value outside its enum, and a profile without a name */
+	prof = khp_profile_kernel(KHP_LINUX_6_12);
+	prof.rules.shared = KHP_NR_SHARED_RULES;
+	assert_true(khp_world_new(&c, prof, &w) < 0);
+	assert_null(w);
+	prof = khp_profile_kernel(KHP_LINUX_6_12);
+	prof.name[0] = 0;
+	assert_true(khp_world_new(&c, prof, &w) < 0);
+	assert_null(w);
 }
 
 /* Parsers and name tables: bad strings are refused, names round-trip. */
@@ -366,8 +375,10 @@ static void test_api_parsers(void **state)
 	assert_true(khp_profile_parse("linux-6.12+exactly", &prof) < 0);
 	assert_int_equal(khp_profile_parse("linux-6.12+exact", &prof), 0);
 	assert_int_equal(prof.kernel, KHP_LINUX_6_12);
-	assert_true(prof.exact);
-	assert_string_equal(khp_profile_name(prof), "linux-6.12+exact");
+	assert_true(khp_profile_exact(&prof));
+	assert_int_equal(prof.rules.shared, KHP_SHARED_EXACT);
+	assert_int_equal(prof.rules.young_referenced, khp_kernel_rules(KHP_LINUX_6_12)->young_referenced);
+	assert_string_equal(khp_profile_name(&prof), "linux-6.12+exact");
 	assert_true(khp_op_parse("tuoch", &t) < 0);
 	assert_true(khp_advice_parse("HUGEPAGE!", &a) < 0);
 	assert_true(khp_result_parse("SCAN_NOPE", &r) < 0);

@@ -139,7 +139,7 @@ static void check_valid(struct khp_decode_opts *o, uint64_t seed)
 		}
 		ops += p.nr_ops;
 		for (int k = 0; k < KHP_NR_KERNELS; k++) {
-			struct khp_profile prof = { .kernel = (enum khp_kernel)k };
+			struct khp_profile prof = khp_profile_kernel((enum khp_kernel)k);
 			struct khp_run_opts ro = { .check = (i % 16) == 0 };
 			struct khp_run run;
 
@@ -153,7 +153,7 @@ static void check_valid(struct khp_decode_opts *o, uint64_t seed)
 				rejected++;
 				if (getenv("KHP_TEST_VERBOSE"))
 					fprintf(stderr, "input %lu %s: step %zu (%s): %s\n", i,
-						khp_profile_name(prof), run.err_step,
+						khp_profile_name(&prof), run.err_step,
 						khp_op_name((enum khp_op_type)p.ops[run.err_step].type),
 						run.errmsg);
 			}
@@ -238,7 +238,7 @@ static void test_scenario_round_trip(void **state)
 static void test_extreme_case_bytes(void **state)
 {
 	struct khp_decode_opts o;
-	struct khp_profile prof = { .kernel = KHP_LINUX_6_12 };
+	struct khp_profile prof = khp_profile_kernel(KHP_LINUX_6_12);
 	struct khp_run run;
 	struct khp_program p;
 

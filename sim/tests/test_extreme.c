@@ -61,11 +61,11 @@ static void test_extreme_layout(void **state)
 	T_W_EQ(w, 0, A, "PTE 0 is a small private page", T_PTE(w, 0, A).order, 0);
 	T_W_EQ(w, 0, A, "PTE 0 writable", T_PTE(w, 0, A).write, true);
 	T_W_EQ(w, 0, A, "PTE 257 none", T_PTE(w, 0, A + 257).kind, KHP_PTE_NONE);
-	T_W_EQ(w, 0, A, "6.12 shared", khp_world_page_shared(w, KHP_LINUX_6_12, false, 0, thp, 1),
+	T_W_EQ(w, 0, A, "6.12 shared", khp_world_page_shared(w, khp_kernel_rules(KHP_LINUX_6_12)->shared, 0, thp, 1),
 	       false);
-	T_W_EQ(w, 0, A, "6.1 shared", khp_world_page_shared(w, KHP_LINUX_6_1, false, 0, thp, 1),
+	T_W_EQ(w, 0, A, "6.1 shared", khp_world_page_shared(w, khp_kernel_rules(KHP_LINUX_6_1)->shared, 0, thp, 1),
 	       true);
-	T_W_EQ(w, 0, A, "7.3 shared", khp_world_page_shared(w, KHP_LINUX_7_3, false, 0, thp, 1),
+	T_W_EQ(w, 0, A, "7.3 shared", khp_world_page_shared(w, khp_kernel_rules(KHP_LINUX_7_3)->shared, 0, thp, 1),
 	       true);
 	T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), N + 1);
 	khp_world_free(w);

@@ -121,7 +121,7 @@ static void test_finding_write_replays(void **state)
 
 	(void)state;
 	for (int k = 0; k < 3; k++)
-		profs[k] = (struct khp_profile){ .kernel = (enum khp_kernel)k };
+		profs[k] = khp_profile_kernel((enum khp_kernel)k);
 	assert_non_null(mkdtemp(dir));
 	build_noisy_extreme(&p, 64);
 	assert_int_equal(khp_finding_write(dir, "test", "unit test", &p, profs, 3,

@@ -22,7 +22,7 @@
 static bool shared_of(const struct khp_world *w, enum khp_kernel k, unsigned mm,
 		      uint32_t folio, unsigned sub)
 {
-	return khp_world_page_shared(w, k, false, mm, folio, sub);
+	return khp_world_page_shared(w, khp_kernel_rules(k)->shared, mm, folio, sub);
 }
 
 /* mm 0: a PMD-mapped THP at A (VM_HUGEPAGE VMA, write fault). */
@@ -281,7 +281,7 @@ static void likely_guess_case(bool parent_maps0, bool child_maps0, bool expect_6
 	T_W_EQ(w, 0, A, "6.1 shared subpage 1", shared_of(w, KHP_LINUX_6_1, 0, f, 1), true);
 	T_W_EQ(w, 0, A, "7.3 shared", shared_of(w, KHP_LINUX_7_3, 0, f, 1), true);
 	for (k = 0; k < KHP_NR_KERNELS; k++)
-		T_W_EQ(w, 0, A, "exact shared", khp_world_page_shared(w, k, true, 0, f, 1), true);
+		T_W_EQ(w, 0, A, "exact shared", khp_world_page_shared(w, KHP_SHARED_EXACT, 0, f, 1), true);
 	khp_world_free(w);
 	khp_program_free(&p);
 }
@@ -433,7 +433,7 @@ static void test_mm_id_sticky_false_positive(void **state)
 	T_W_EQ(w, 2, A, "bit sticky", fi.maybe_shared, true);
 	T_W_EQ(w, 2, A, "7.3 shared", shared_of(w, KHP_LINUX_7_3, 2, f, 1), true);
 	T_W_EQ(w, 2, A, "7.3+exact shared",
-	       khp_world_page_shared(w, KHP_LINUX_7_3, true, 2, f, 1), false);
+	       khp_world_page_shared(w, KHP_SHARED_EXACT, 2, f, 1), false);
 	T_W_EQ(w, 2, A, "6.1 shared", shared_of(w, KHP_LINUX_6_1, 2, f, 1), false);
 	T_W_EQ(w, 2, A, "6.12 shared", shared_of(w, KHP_LINUX_6_12, 2, f, 1), false);
 	khp_world_free(w);

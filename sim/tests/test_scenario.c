@@ -171,7 +171,7 @@ static void test_round_trip_every_field(void **state)
 	assert_int_equal(sc.program.ops[15].flags, KHP_OPF_RANGE);
 	assert_int_equal(sc.program.ops[19].count, 1000);
 	assert_int_equal(sc.nr_profiles, 2);
-	assert_true(sc.profiles[0].exact);
+	assert_true(khp_profile_exact(&sc.profiles[0]));
 	e = &sc.expects[0];
 	assert_int_equal(e->fields, KHP_EF_ALL);
 	assert_int_equal(e->result, SCAN_PAGE_RO);

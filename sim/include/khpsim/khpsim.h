@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "khpsim/rules.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,15 +54,30 @@ enum khp_kernel {
 	KHP_NR_KERNELS
 };
 
+/*
+ * A profile: a row of the rules table (khpsim/rules.h), named as the user
+ * wrote it.  The kernel profiles are "linux-6.1", "linux-6.12" and
+ * "linux-7.3"; "+exact" replaces the shared predicate by the oracle.
+ */
+#define KHP_PROFILE_NAME_MAX 64
+
 struct khp_profile {
-	enum khp_kernel kernel;
-	bool exact;     /* "+exact": shared iff another live mm maps the page */
+	enum khp_kernel kernel;          /* the row it starts from (names, emit-c, oracle) */
+	struct khp_rules rules;
+	char name[KHP_PROFILE_NAME_MAX];
 };
 
-/* "linux-6.1", "linux-6.12", "linux-7.3", each optionally "+exact". */
+/* The rules of kernel k's row, or NULL. */
+const struct khp_rules *khp_kernel_rules(enum khp_kernel k);
+/* Kernel k's own profile ("linux-6.12"). */
+struct khp_profile khp_profile_kernel(enum khp_kernel k);
+/* "linux-6.1", "linux-6.12", "linux-7.3", each optionally "+exact"; 0 or -EINVAL. */
 int khp_profile_parse(const char *s, struct khp_profile *out);
-/* Static string, e.g. "linux-6.12+exact". */
-const char *khp_profile_name(struct khp_profile p);
+const char *khp_profile_name(const struct khp_profile *p);
+/* The shared predicate is the oracle's. */
+bool khp_profile_exact(const struct khp_profile *p);
+/* Same name (the identity a user gave a profile). */
+bool khp_profile_same(const struct khp_profile *a, const struct khp_profile *b);
 const char *khp_kernel_name(enum khp_kernel k);
 
 /* ---- configuration (sysfs knobs and world shape) ---------------------- */
@@ -301,8 +317,8 @@ struct khp_folio_info {
 int khp_world_folio(const struct khp_world *w, uint32_t folio, struct khp_folio_info *out);
 /* page_mapcount(subpage) as 6.1 computes it: PTEs of this subpage + PMD mappings. */
 int khp_world_page_mapcount(const struct khp_world *w, uint32_t folio, unsigned subpage);
-/* The shared predicate of kernel k for a PTE of mm mapping (folio, subpage). */
-bool khp_world_page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
+/* The shared predicate `rule` for a PTE of mm mapping (folio, subpage). */
+bool khp_world_page_shared(const struct khp_world *w, enum khp_shared_rule rule,
 			   unsigned mm, uint32_t folio, unsigned subpage);
 unsigned khp_world_mm_id(const struct khp_world *w, unsigned mm);
 bool khp_world_mm_alive(const struct khp_world *w, unsigned mm);

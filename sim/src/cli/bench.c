@@ -57,12 +57,12 @@
 /* What one scan layout is, and what its scan must report. */
 struct scan_layout {
 	const char *name;
-	bool all_kernels;        /* false: linux-6.1 and linux-6.12 only */
+	bool needs_writable_gate; /* only profiles with rule writable_gate */
 	void (*config)(struct khp_config *c);
 	int (*build)(struct khp_world *w);
 	/* 0, or a nonzero value after writing the reason into msg. */
 	int (*verify)(const struct khp_world *w, const struct khp_record *r,
-		      enum khp_kernel k, char *msg, size_t n);
+		      char *msg, size_t n);
 };
 
 struct bench_opts {
@@ -263,7 +263,7 @@ static int expect_counts(const struct khp_record *r, unsigned none_or_zero,
  * before it passed every check and were counted as referenced.
  */
 static int verify_full_shared(const struct khp_world *w, const struct khp_record *r,
-			      enum khp_kernel k, char *msg, size_t n)
+			      char *msg, size_t n)
 {
 	if (expect_result(r, SCAN_EXCEED_SHARED_PTE, msg, n))
 		return 1;
@@ -272,7 +272,7 @@ static int verify_full_shared(const struct khp_world *w, const struct khp_record
 
 /* Only a result computed after the loop can come with these counters. */
 static int verify_full_old(const struct khp_world *w, const struct khp_record *r,
-			   enum khp_kernel k, char *msg, size_t n)
+			   char *msg, size_t n)
 {
 	if (expect_result(r, SCAN_LACK_REFERENCED_PAGE, msg, n))
 		return 1;
@@ -280,7 +280,7 @@ static int verify_full_old(const struct khp_world *w, const struct khp_record *r
 }
 
 static int verify_full_ro(const struct khp_world *w, const struct khp_record *r,
-			  enum khp_kernel k, char *msg, size_t n)
+			  char *msg, size_t n)
 {
 	if (expect_result(r, SCAN_PAGE_RO, msg, n))
 		return 1;
@@ -292,7 +292,7 @@ static int verify_full_ro(const struct khp_world *w, const struct khp_record *r,
 }
 
 static int verify_mixed(const struct khp_world *w, const struct khp_record *r,
-			enum khp_kernel k, char *msg, size_t n)
+			char *msg, size_t n)
 {
 	unsigned count[MIX_NR] = { 0 };
 	char map[KHP_MAP_MAX];
@@ -321,10 +321,10 @@ static int verify_mixed(const struct khp_world *w, const struct khp_record *r,
 }
 
 static const struct scan_layout scan_layouts[] = {
-	{ "full-shared", true,  config_shared_limit, build_full_shared, verify_full_shared },
-	{ "full-old",    true,  config_default,      build_full_old,    verify_full_old },
-	{ "full-ro",     false, config_default,      build_full_ro,     verify_full_ro },
-	{ "mixed",       true,  config_mixed,        build_mixed,       verify_mixed },
+	{ "full-shared", false, config_shared_limit, build_full_shared, verify_full_shared },
+	{ "full-old",    false, config_default,      build_full_old,    verify_full_old },
+	{ "full-ro",     true,  config_default,      build_full_ro,     verify_full_ro },
+	{ "mixed",       false, config_mixed,        build_mixed,       verify_mixed },
 };
 
 /* ---- measurements ---------------------------------------------------- */
@@ -335,7 +335,7 @@ static void print_line(struct khp_profile p, const char *what, const char *resul
 	double ns = elapsed * 1e9 / (double)steps;
 
 	printf("%-17s %-18s %-26s %10.1f ns/%-4s %12.0f %s/s  (%lu in %.2f s)\n",
-	       khp_profile_name(p), what, result, ns, unit, (double)steps / elapsed,
+	       khp_profile_name(&p), what, result, ns, unit, (double)steps / elapsed,
 	       unit, steps, elapsed);
 }
 
@@ -379,9 +379,9 @@ static int bench_scan(const struct bench_opts *o, struct khp_profile p,
 		goto out;
 	if (apply(w, op))
 		goto out;
-	if (khp_world_apply(w, &op, &first) || l->verify(w, &first, p.kernel, msg, sizeof(msg))) {
+	if (khp_world_apply(w, &op, &first) || l->verify(w, &first, msg, sizeof(msg))) {
 		fprintf(stderr, "bench: %s %s: the layout does not scan as intended: %s\n",
-			khp_profile_name(p), what, msg);
+			khp_profile_name(&p), what, msg);
 		goto out;
 	}
 	start = now_seconds();
@@ -390,7 +390,7 @@ static int bench_scan(const struct bench_opts *o, struct khp_profile p,
 			if (khp_world_apply(w, &op, &rec) || rec.result != first.result ||
 			    rec.collapsed) {
 				fprintf(stderr, "bench: %s %s: step %lu changed the result to %s\n",
-					khp_profile_name(p), what, steps, khp_result_name(rec.result));
+					khp_profile_name(&p), what, steps, khp_result_name(rec.result));
 				goto out;
 			}
 		}
@@ -398,7 +398,7 @@ static int bench_scan(const struct bench_opts *o, struct khp_profile p,
 		elapsed = now_seconds() - start;
 	} while (elapsed < o->seconds);
 	if (khp_world_check(w, msg, sizeof(msg))) {
-		fprintf(stderr, "bench: %s %s: invariant broken: %s\n", khp_profile_name(p), what, msg);
+		fprintf(stderr, "bench: %s %s: invariant broken: %s\n", khp_profile_name(&p), what, msg);
 		goto out;
 	}
 	print_line(p, what, khp_result_name(first.result), steps, elapsed, "scan");
@@ -455,11 +455,11 @@ static int bench_fork(const struct bench_opts *o, struct khp_profile p)
 	khp_world_totals(w, &t1);
 	if (t1.pages_in_use != t0.pages_in_use) {
 		fprintf(stderr, "bench: %s fork-loop: pages in use went from %ld to %ld\n",
-			khp_profile_name(p), t0.pages_in_use, t1.pages_in_use);
+			khp_profile_name(&p), t0.pages_in_use, t1.pages_in_use);
 		goto out;
 	}
 	if (khp_world_check(w, msg, sizeof(msg))) {
-		fprintf(stderr, "bench: %s fork-loop: invariant broken: %s\n", khp_profile_name(p), msg);
+		fprintf(stderr, "bench: %s fork-loop: invariant broken: %s\n", khp_profile_name(&p), msg);
 		goto out;
 	}
 	print_line(p, "fork-loop", "fork/touch/touch/exit", rounds * ops_per_round,
@@ -532,7 +532,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	}
 	if (!o->nr_profiles) {
 		for (i = 0; i < KHP_NR_KERNELS; i++)
-			o->profiles[i] = (struct khp_profile){ .kernel = (enum khp_kernel)i };
+			o->profiles[i] = khp_profile_kernel((enum khp_kernel)i);
 		o->nr_profiles = KHP_NR_KERNELS;
 	}
 	return 0;
@@ -567,7 +567,7 @@ int cmd_bench(int argc, char **argv)
 	print_header(&o);
 	for (i = 0; i < o.nr_profiles; i++) {
 		for (l = 0; l < sizeof(scan_layouts) / sizeof(scan_layouts[0]); l++) {
-			if (!scan_layouts[l].all_kernels && o.profiles[i].kernel == KHP_LINUX_7_3)
+			if (scan_layouts[l].needs_writable_gate && !o.profiles[i].rules.writable_gate)
 				continue;
 			if (bench_scan(&o, o.profiles[i], &scan_layouts[l]))
 				status = KHP_EXIT_FINDING;

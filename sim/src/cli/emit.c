@@ -400,7 +400,7 @@ int cmd_oracle(int argc, char **argv)
 			char tmp[32];
 
 			snprintf(tmp, sizeof(tmp), "linux-%s", argv[++argi]);
-			if (!nlogs || khp_profile_parse(tmp, &p) || p.exact) {
+			if (!nlogs || khp_profile_parse(tmp, &p) || khp_profile_exact(&p)) {
 				fprintf(stderr, "khpsim oracle: --kernel %s: give 6.1, 6.12 or 7.3 after a --log\n",
 					argv[argi]);
 				goto out;

@@ -206,9 +206,9 @@ static void print_best(const struct explore_opts *o, const struct best *best)
 	for (size_t p = 0; p < o->nr_profs; p++) {
 		if (best[p].fn)
 			printf("  %-18s best fn_waste_pages %5ld  (run %lu)\n",
-			       khp_profile_name(o->profs[p]), best[p].fn, best[p].run);
+			       khp_profile_name(&o->profs[p]), best[p].fn, best[p].run);
 		else
-			printf("  %-18s best fn_waste_pages %5d\n", khp_profile_name(o->profs[p]), 0);
+			printf("  %-18s best fn_waste_pages %5d\n", khp_profile_name(&o->profs[p]), 0);
 	}
 }
 
@@ -278,7 +278,7 @@ int cmd_explore(int argc, char **argv)
 				if (!o.quiet)
 					fprintf(stderr, "explore: run %lu (%.1f s): new max fn_waste_pages "
 						"%ld under %s\n", i, now() - t0, fn,
-						khp_profile_name(o.profs[p]));
+						khp_profile_name(&o.profs[p]));
 				if (fn > worst_fn) {
 					worst_fn = fn;
 					improved = true;
@@ -304,7 +304,7 @@ int cmd_explore(int argc, char **argv)
 			fprintf(stderr, "explore: %lu runs, %.0f runs/s, best", i + 1,
 				t > 0 ? (i + 1) / t : 0.0);
 			for (size_t p = 0; p < o.nr_profs; p++)
-				fprintf(stderr, " %s=%ld", khp_profile_name(o.profs[p]), best[p].fn);
+				fprintf(stderr, " %s=%ld", khp_profile_name(&o.profs[p]), best[p].fn);
 			fprintf(stderr, "\n");
 		}
 		if (o.seconds > 0 && (i & 63) == 63 && now() - t0 >= o.seconds) {

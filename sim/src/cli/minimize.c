@@ -88,7 +88,7 @@ int cmd_minimize(int argc, char **argv)
 		return KHP_EXIT_USAGE;
 	}
 	fprintf(stderr, "khpsim minimize: %s: %zu -> %zu ops, %s fn_waste_pages %ld, %lu runs\n",
-		in, st.ops_before, st.ops_after, khp_profile_name(st.profile), st.fn_waste, st.runs);
+		in, st.ops_before, st.ops_after, khp_profile_name(&st.profile), st.fn_waste, st.runs);
 	if (out)
 		ret = khp_scenario_write_file(out, &sc);
 	else

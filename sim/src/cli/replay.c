@@ -51,7 +51,7 @@ static int parse_profile_list(const char *arg, struct replay_opts *o)
 			return -EINVAL;
 		}
 		for (i = 0; i < o->nr_profiles; i++)
-			if (o->profiles[i].kernel == p.kernel && o->profiles[i].exact == p.exact)
+			if (khp_profile_same(&o->profiles[i], &p))
 				break;
 		if (i < o->nr_profiles)
 			continue;
@@ -81,8 +81,7 @@ static size_t check_run_profiles(const struct khp_scenario *sc, const struct khp
 		return 1;
 	for (i = 0; i < sc->nr_expects; i++)
 		for (j = 0; j < nr_runs; j++)
-			if (runs[j].profile.kernel == sc->expects[i].profile.kernel &&
-			    runs[j].profile.exact == sc->expects[i].profile.exact) {
+			if (khp_profile_same(&runs[j].profile, &sc->expects[i].profile)) {
 				sel[n++] = sc->expects[i];
 				break;
 			}
@@ -197,7 +196,7 @@ static int run_and_report(const char *file, struct khp_scenario *sc,
 			khp_report_config_line(stdout, &sc->program.config);
 			printf("\n   profiles:");
 			for (i = 0; i < nr; i++)
-				printf(" %s", khp_profile_name(runs[i].profile));
+				printf(" %s", khp_profile_name(&runs[i].profile));
 			printf("\n");
 			khp_report_steps(stdout, &sc->program, runs, nr, legend_done);
 			khp_report_totals(stdout, runs, nr);

@@ -50,7 +50,7 @@ static enum scan_result collapse_swapin(struct khp_world *w, struct mm *mm, stru
 static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, struct pte *ptes,
 					 unsigned offset, unsigned order, bool khugepaged)
 {
-	enum khp_kernel k = w->prof.kernel;
+	const struct khp_rules *rules = w->rules;
 	unsigned none = 0, shared = 0, referenced = 0;
 	unsigned max_none = max_ptes_none(w, v, order, khugepaged);
 	unsigned max_shared = !khugepaged ? pmd_nr(w) :
@@ -63,19 +63,19 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
 		struct folio *f;
 
 		if (pte->kind == PTE_NONE || pte->kind == PTE_ZERO) {
-			if (++none > max_none || ((v->flags & VM_UFFD_WP) && k != KHP_LINUX_7_3))
+			if (++none > max_none)     /* 0 in a uffd-armed VMA */
 				return SCAN_EXCEED_NONE_PTE;
 			continue;
 		}
 		if (pte->kind != PTE_PRESENT)
 			return SCAN_PTE_NON_PRESENT;
 		if (pte->flags & PTE_UFFD)
-			return k == KHP_LINUX_7_3 ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP;
+			return rules->uffd_result ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP;
 		f = folio_of(w, pte->val);
-		if (k == KHP_LINUX_7_3 && khugepaged && (f->flags & FOLIO_LAZYFREE) &&
+		if (rules->lazyfree_skip && khugepaged && (f->flags & FOLIO_LAZYFREE) &&
 		    !(pte->flags & PTE_DIRTY))
 			return SCAN_PAGE_LAZYFREE;
-		if (page_shared(w, k, w->prof.exact, f, pte->subpage) && ++shared > max_shared)
+		if (page_shared(rules->shared, f, pte->subpage) && ++shared > max_shared)
 			return SCAN_EXCEED_SHARED_PTE;
 		if (order != w->pmd_order && f->order >= order)
 			return SCAN_PTE_MAPPED_HUGEPAGE;
@@ -88,12 +88,12 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
 			f->mark = mark;
 		}
 		if (khugepaged && ((pte->flags & PTE_YOUNG) || (f->flags & FOLIO_REFERENCED) ||
-				   (k != KHP_LINUX_6_1 && (f->flags & FOLIO_YOUNG))))
+				   (rules->young_referenced && (f->flags & FOLIO_YOUNG))))
 			referenced++;
 		if (pte->flags & PTE_WRITE)
 			writable = true;
 	}
-	if (k != KHP_LINUX_7_3 && !writable)
+	if (rules->writable_gate && !writable)
 		return SCAN_PAGE_RO;
 	if (khugepaged && !referenced)
 		return SCAN_LACK_REFERENCED_PAGE;
@@ -131,7 +131,7 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 			i++;
 			continue;
 		}
-		if (w->prof.kernel == KHP_LINUX_7_3)
+		if (w->rules->collapse_batch)
 			n = folio_pte_batch(pte, nr - i, 0);
 		for (unsigned j = 0; j < n; j++) {
 			src[nsrc] = pte->val;
@@ -170,7 +170,7 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
 		pmd->flags = flags | PTE_DIRTY;   /* mk_huge_pmd() + pmd_mkdirty() */
 		rmap_add_pmd(w, id, mm);
 		/* [6.12, 7.3] deferred_split_folio(folio, false) */
-		if (w->prof.kernel != KHP_LINUX_6_1 && w->cfg.shrink_underused)
+		if (w->rules->thp_shrinker && w->cfg.shrink_underused)
 			folio_of(w, id)->flags |= FOLIO_DEFERRED;
 		return 0;
 	}
@@ -330,7 +330,7 @@ static enum khp_verdict verdict(const struct khp_world *w, const struct vma *v,
 				unsigned shared_exact)
 {
 	bool over = shared_exact > w->cfg.max_ptes_shared;
-	bool mthp = w->prof.kernel == KHP_LINUX_7_3 &&
+	bool mthp = w->rules->mthp_collapse &&
 		    vma_collapse_orders(w, v, true) != (1u << w->pmd_order);
 	bool gate = ss->result == SCAN_EXCEED_SHARED_PTE ||
 		    (r == SCAN_EXCEED_SHARED_PTE && !mthp);
@@ -369,7 +369,7 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 	rec->shared_profile = ss.shared_profile;
 	r = ss.result;
 	if (r == SCAN_SUCCEED) {
-		if (w->prof.kernel == KHP_LINUX_7_3)
+		if (w->rules->mthp_collapse)
 			r = mthp_collapse(w, mm, v, index, &ss, rec);
 		else
 			r = collapse_huge_page(w, mm, index, 0, w->pmd_order, true, ss.unmapped, rec);
@@ -381,8 +381,8 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 	return 0;
 }
 
-/* madvise_collapse_errno() */
-static int collapse_errno(enum khp_kernel k, enum scan_result r)
+/* madvise_collapse_errno() (the file-only results never occur for anonymous memory) */
+static int collapse_errno(const struct khp_rules *rules, enum scan_result r)
 {
 	switch (r) {
 	case SCAN_ALLOC_HUGE_PAGE_FAIL:
@@ -390,29 +390,24 @@ static int collapse_errno(enum khp_kernel k, enum scan_result r)
 	case SCAN_CGROUP_CHARGE_FAIL:
 		return EBUSY;
 	case SCAN_EXCEED_NONE_PTE:
-		return k == KHP_LINUX_6_1 ? EINVAL : EBUSY;
+		return rules->collapse_none_ebusy ? EBUSY : EINVAL;
 	case SCAN_PAGE_COUNT: case SCAN_PAGE_LOCK: case SCAN_PAGE_LRU: case SCAN_DEL_PAGE_LRU:
 		return EAGAIN;
-	case SCAN_PAGE_FILLED:
-		return k == KHP_LINUX_6_1 ? EINVAL : EAGAIN;
-	case SCAN_PAGE_HAS_PRIVATE: case SCAN_PAGE_DIRTY_OR_WRITEBACK:
-		return k == KHP_LINUX_7_3 ? EAGAIN : EINVAL;
 	default:
 		return EINVAL;
 	}
 }
 
 /* Results after which madvise_collapse() goes on with the next PMD range */
-static bool collapse_continues(enum khp_kernel k, enum scan_result r)
+static bool collapse_continues(enum scan_result r)
 {
 	switch (r) {
 	case SCAN_PMD_NULL: case SCAN_PTE_NON_PRESENT: case SCAN_PTE_UFFD_WP: case SCAN_PTE_UFFD:
 	case SCAN_PAGE_RO: case SCAN_LACK_REFERENCED_PAGE: case SCAN_PAGE_NULL:
 	case SCAN_PAGE_COUNT: case SCAN_PAGE_LOCK: case SCAN_PAGE_COMPOUND:
 	case SCAN_PAGE_LRU: case SCAN_DEL_PAGE_LRU:
+	case SCAN_NO_PTE_TABLE:            /* only rule no_pte_table [7.3] returns it */
 		return true;
-	case SCAN_NO_PTE_TABLE:
-		return k == KHP_LINUX_7_3;
 	default:
 		return false;
 	}
@@ -423,7 +418,6 @@ static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *
 				uint64_t start, uint64_t end, struct khp_record *rec,
 				enum scan_result *last)
 {
-	enum khp_kernel k = w->prof.kernel;
 	uint64_t mask = pmd_nr(w) - 1;
 	uint64_t hstart = (start + mask) & ~mask, hend = end & ~mask;
 	uint64_t thps = 0, want;
@@ -432,7 +426,7 @@ static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *
 	if (!vma_thp_eligible(w, v, false))
 		return EINVAL;
 	if (hstart >= hend)
-		return hstart == hend || k == KHP_LINUX_7_3 ? 0 : EINVAL;
+		return hstart == hend || w->rules->collapse_small_ok ? 0 : EINVAL;
 	want = (hend - hstart) >> w->pmd_order;
 	for (uint64_t addr = hstart; addr < hend; addr += pmd_nr(w)) {
 		uint64_t index = pmd_index(w, addr);
@@ -454,10 +448,10 @@ static int madvise_collapse_vma(struct khp_world *w, struct mm *mm, struct vma *
 			continue;
 		}
 		*last = r;
-		if (!collapse_continues(k, r))
+		if (!collapse_continues(r))
 			break;
 	}
-	return thps == want ? 0 : collapse_errno(k, *last);
+	return thps == want ? 0 : collapse_errno(w->rules, *last);
 }
 
 /* MADV_COLLAPSE over [addr, addr + pages): madvise walks the VMAs, stopping at an error */

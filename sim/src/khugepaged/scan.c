@@ -6,8 +6,9 @@
  *
  * The same pass counts shared_exact and shared_profile over the whole range
  * (the scan's own early exit does not stop them).  The loop is specialised
- * per kernel (scan_loop() is inlined with a constant kernel), and the
- * folio-wide facts are computed once per run of PTEs mapping one folio.
+ * per shared predicate and context (scan_loop() is inlined with constant
+ * arguments); the other rules are read once per scan.  The folio-wide facts
+ * are computed once per run of PTEs mapping one folio.
  */
 #include <string.h>
 #include "khugepaged.h"
@@ -18,7 +19,7 @@ enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uin
 	struct pmd *pmd = pmd_lookup(mm, index);
 
 	if (!pmd) {
-		if (w->prof.kernel == KHP_LINUX_7_3)
+		if (w->rules->no_pte_table)
 			return SCAN_NO_PTE_TABLE;
 		return pud_present(mm, index) ? SCAN_PMD_NONE : SCAN_PMD_NULL;
 	}
@@ -48,17 +49,16 @@ static void scan_limits(const struct khp_world *w, const struct vma *v, bool khu
 		l->none = nr - 1;
 }
 
-/* Facts about one folio, computed once per run of PTEs that map it. */
+/* Facts about one large folio, computed once per run of PTEs that map it. */
 struct folio_facts {
 	uint32_t id;
-	bool shared;       /* folio-wide predicate (6.12, 7.3) */
+	unsigned flags;    /* FOLIO_* */
+	bool shared;       /* folio-wide predicate (likely / maybe mapped shared) */
 	bool refcount_ok;  /* is_refcount_suitable() / folio_expected_ref_count() */
-	bool referenced;   /* PG_referenced, or PG_young on 6.12+ */
-	bool lazyfree;
 };
 
-static inline void folio_facts(const struct khp_world *w, enum khp_kernel k, uint32_t id,
-			       struct folio_facts *ff)
+static inline void folio_facts(const struct khp_world *w, enum khp_shared_rule rule,
+			       uint32_t id, struct folio_facts *ff)
 {
 	const struct folio *f = folio_of(w, id);
 	int expected = f->large_mapcount;
@@ -66,13 +66,10 @@ static inline void folio_facts(const struct khp_world *w, enum khp_kernel k, uin
 	if (f->flags & FOLIO_SWAPCACHE)
 		expected += (int)folio_nr_pages(f);
 	ff->id = id;
+	ff->flags = f->flags;
 	ff->refcount_ok = f->refcount == expected;
-	/* 6.1 has no PAGE_IDLE_FLAG: folio_test_young() is always false */
-	ff->referenced = (f->flags & FOLIO_REFERENCED) ||
-			 (k != KHP_LINUX_6_1 && (f->flags & FOLIO_YOUNG));
-	ff->lazyfree = f->flags & FOLIO_LAZYFREE;
-	ff->shared = k == KHP_LINUX_6_12 ? folio_likely_mapped_shared(f) :
-		     k == KHP_LINUX_7_3 ? folio_maybe_mapped_shared(f) : false;
+	ff->shared = rule == KHP_SHARED_LIKELY_MAPPED ? folio_likely_mapped_shared(f) :
+		     rule == KHP_SHARED_MAYBE_MAPPED ? folio_maybe_mapped_shared(f) : false;
 }
 
 /* Count the sharing of present PTEs [from, nr) without scanning them. */
@@ -87,7 +84,7 @@ static void count_rest(const struct khp_world *w, const struct pte *ptes, unsign
 			continue;
 		f = folio_of(w, pte->val);
 		ss->shared_exact += page_mapcount(f, pte->subpage) > 1;
-		ss->shared_profile += page_shared(w, w->prof.kernel, w->prof.exact, f, pte->subpage);
+		ss->shared_profile += page_shared(w->rules->shared, f, pte->subpage);
 	}
 }
 
@@ -116,15 +113,19 @@ static inline void scan_store(struct scan_state *ss, const struct scan_counts *c
 	} while (0)
 
 /*
- * The PTE loop, specialised at compile time for kernel k, the exact oracle
- * and the khugepaged / MADV_COLLAPSE context.
+ * The PTE loop, specialised at compile time for the shared predicate and
+ * the khugepaged / MADV_COLLAPSE context.
  */
 static inline __attribute__((always_inline)) void
 scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
-	  const struct scan_limits *l, struct scan_state *ss, const enum khp_kernel k,
-	  const bool exact, const bool bitmap)
+	  const struct scan_limits *l, struct scan_state *ss, const enum khp_shared_rule rule,
+	  const bool bitmap)
 {
-	const bool new_order = k == KHP_LINUX_7_3;
+	const bool per_page = rule == KHP_SHARED_PAGE_MAPCOUNT || rule == KHP_SHARED_EXACT;
+	/* folio flags that make a page referenced; that make it skipped as lazyfree */
+	const unsigned ref_mask = FOLIO_REFERENCED | (w->rules->young_referenced ? FOLIO_YOUNG : 0);
+	const unsigned lazy_mask = khugepaged && w->rules->lazyfree_skip ? FOLIO_LAZYFREE : 0;
+	const enum scan_result uffd = w->rules->uffd_result ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP;
 	const struct folio *folios = w->folios;
 	const unsigned max_none = l->none, max_swap = l->swap, max_shared = l->shared;
 	struct folio_facts ff = { .id = 0 };
@@ -135,7 +136,8 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 	for (unsigned i = 0; i < nr; i++) {
 		const struct pte pte = ptes[i];
 		const struct folio *f;
-		bool shared_exact, shared;
+		bool shared_exact, shared, refcount_ok;
+		unsigned fl;
 
 		if (pte.kind <= PTE_ZERO) {
 			if (++c.none > max_none)
@@ -146,55 +148,52 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 			if (++c.unmapped > max_swap)
 				SCAN_FAIL_AT(SCAN_EXCEED_SWAP_PTE);
 			if (pte.flags & PTE_UFFD)
-				SCAN_FAIL_AT(new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
+				SCAN_FAIL_AT(uffd);
 			continue;
 		}
 		f = &folios[pte.val];
 		if (!f->order) {
-			/* small folio: every era's predicate is mapcount > 1 */
-			unsigned fl = f->flags;
-
+			/* small folio: every predicate is mapcount > 1 */
+			fl = f->flags;
 			shared_exact = f->large_mapcount > 1;
 			shared = shared_exact;
-			ff.id = 0;
-			ff.refcount_ok = f->refcount ==
-					 f->large_mapcount + ((fl & FOLIO_SWAPCACHE) ? 1 : 0);
-			ff.referenced = (fl & FOLIO_REFERENCED) ||
-					(k != KHP_LINUX_6_1 && (fl & FOLIO_YOUNG));
-			ff.lazyfree = fl & FOLIO_LAZYFREE;
+			refcount_ok = f->refcount ==
+				      f->large_mapcount + ((fl & FOLIO_SWAPCACHE) ? 1 : 0);
 		} else {
 			if (pte.val != ff.id)
-				folio_facts(w, k, pte.val, &ff);
+				folio_facts(w, rule, pte.val, &ff);
+			fl = ff.flags;
+			refcount_ok = ff.refcount_ok;
 			shared_exact = f->pmc[pte.subpage] + f->entire_mapcount > 1;
-			shared = (exact || k == KHP_LINUX_6_1) ? shared_exact : ff.shared;
+			shared = per_page ? shared_exact : ff.shared;
 		}
 		c.sh_exact += shared_exact;
 		c.sh_profile += shared;
 		if (__builtin_expect(pte.flags & PTE_UFFD, 0))
-			SCAN_FAIL_AT(new_order ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP);
+			SCAN_FAIL_AT(uffd);
 		c.pte_flags |= pte.flags;    /* writable = true, after the uffd-wp test */
 		/* [7.3] folio_test_lazyfree() && !pte_dirty() */
-		if (new_order && khugepaged && ff.lazyfree && !(pte.flags & PTE_DIRTY))
+		if ((fl & lazy_mask) && !(pte.flags & PTE_DIRTY))
 			SCAN_FAIL_AT(SCAN_PAGE_LAZYFREE);
 		if (shared && ++c.shared > max_shared)
 			SCAN_FAIL_AT(SCAN_EXCEED_SHARED_PTE);
-		if (new_order && bitmap)
+		if (bitmap)
 			present[i / 32] |= 1u << (i % 32);
 		/* node_reclaim_mode is 0; every folio is on the LRU (lru_add_drain_all()), unlocked */
-		if (__builtin_expect(!ff.refcount_ok, 0))
+		if (__builtin_expect(!refcount_ok, 0))
 			SCAN_FAIL_AT(SCAN_PAGE_COUNT);
 		if (khugepaged)
-			c.referenced += ((pte.flags & PTE_YOUNG) != 0) | ff.referenced;
+			c.referenced += ((pte.flags & PTE_YOUNG) != 0) | ((fl & ref_mask) != 0);
 	}
-	if (new_order)
-		c.pte_flags &= ~PTE_WRITE;      /* 7.3 has no writable tracking */
+	if (!w->rules->writable_gate)
+		c.pte_flags &= ~PTE_WRITE;      /* no writable tracking without the gate [7.3] */
 	scan_store(ss, &c);
-	if (new_order && bitmap) {
+	if (bitmap) {
 		memcpy(ss->present, present, sizeof(present));
 		ss->bitmap = true;
 	}
 	ss->loop_done = true;
-	if (!new_order && !ss->writable)
+	if (w->rules->writable_gate && !ss->writable)
 		ss->result = SCAN_PAGE_RO;
 	else if (khugepaged && (!c.referenced || (c.unmapped && c.referenced < nr / 2)))
 		ss->result = SCAN_LACK_REFERENCED_PAGE;
@@ -214,22 +213,23 @@ void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 	if (ss->result != SCAN_SUCCEED)
 		return;
 	/* [7.3] with orders besides PMD, mthp_collapse() needs the present bitmap */
-	mthp = w->prof.kernel == KHP_LINUX_7_3 && khugepaged &&
+	mthp = w->rules->mthp_collapse && khugepaged &&
 	       vma_collapse_orders(w, v, true) != (1u << w->pmd_order);
 	scan_limits(w, v, khugepaged, mthp, &l);
 	ptes = pmd_lookup(mm, index)->ptes;
-	/* one specialised copy per kernel, predicate and context */
-#define SCAN_CASE(kern, ex, kh)								\
-	case (kern) * 4 + (ex) * 2 + (kh):						\
-		scan_loop(w, ptes, kh, &l, ss, kern, ex, mthp);			\
+	/* one specialised copy per shared predicate, context and bitmap */
+#define SCAN_CASE(rule, kh, bm)								\
+	case (rule) * 4 + (kh) * 2 + (bm):						\
+		scan_loop(w, ptes, kh, &l, ss, rule, bm);				\
 		break
-	switch (w->prof.kernel * 4 + w->prof.exact * 2 + khugepaged) {
-	SCAN_CASE(KHP_LINUX_6_1, 0, 0);  SCAN_CASE(KHP_LINUX_6_1, 0, 1);
-	SCAN_CASE(KHP_LINUX_6_1, 1, 0);  SCAN_CASE(KHP_LINUX_6_1, 1, 1);
-	SCAN_CASE(KHP_LINUX_6_12, 0, 0); SCAN_CASE(KHP_LINUX_6_12, 0, 1);
-	SCAN_CASE(KHP_LINUX_6_12, 1, 0); SCAN_CASE(KHP_LINUX_6_12, 1, 1);
-	SCAN_CASE(KHP_LINUX_7_3, 0, 0);  SCAN_CASE(KHP_LINUX_7_3, 0, 1);
-	SCAN_CASE(KHP_LINUX_7_3, 1, 0);  SCAN_CASE(KHP_LINUX_7_3, 1, 1);
+#define SCAN_CASES(rule) \
+	SCAN_CASE(rule, 0, 0); SCAN_CASE(rule, 1, 0); SCAN_CASE(rule, 1, 1)
+	switch (w->rules->shared * 4 + khugepaged * 2 + mthp) {
+	SCAN_CASES(KHP_SHARED_PAGE_MAPCOUNT);
+	SCAN_CASES(KHP_SHARED_LIKELY_MAPPED);
+	SCAN_CASES(KHP_SHARED_MAYBE_MAPPED);
+	SCAN_CASES(KHP_SHARED_EXACT);
 	}
+#undef SCAN_CASES
 #undef SCAN_CASE
 }

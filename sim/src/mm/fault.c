@@ -54,7 +54,7 @@ static int do_huge_pmd_anonymous_page(struct khp_world *w, struct mm *mm, struct
 	if (write)
 		set_data(folio_of(w, id), (unsigned)(addr - base));
 	/* 6.12+: deferred_split_folio(folio, false) for the underused shrinker */
-	if (w->prof.kernel != KHP_LINUX_6_1 && w->cfg.shrink_underused)
+	if (w->rules->thp_shrinker && w->cfg.shrink_underused)
 		folio_of(w, id)->flags |= FOLIO_DEFERRED;
 	return 1;
 }
@@ -66,7 +66,7 @@ static unsigned anon_fault_order(struct khp_world *w, struct vma *v, struct pte 
 	uint64_t base = pmd_index(w, addr) << w->pmd_order;
 
 	/* userfaultfd_armed(): order 0 */
-	if (w->prof.kernel == KHP_LINUX_6_1 || !w->cfg.mthp_orders ||
+	if (!w->rules->mthp_fault || !w->cfg.mthp_orders ||
 	    (v->flags & (VM_NOHUGEPAGE | VM_UFFD_WP)))
 		return 0;
 	for (unsigned o = w->pmd_order - 1; o >= 2; o--) {
@@ -121,11 +121,11 @@ static bool wp_can_reuse(struct khp_world *w, uint32_t id)
 {
 	struct folio *f = folio_of(w, id);
 
-	if (!f->order || w->prof.kernel == KHP_LINUX_6_1) {
+	if (!f->order || w->rules->wp_reuse_large == KHP_WP_REUSE_REFCOUNT) {
 		folio_free_swap(w, id);
 		return folio_of(w, id)->refcount == 1;
 	}
-	if (w->prof.kernel == KHP_LINUX_6_12)
+	if (w->rules->wp_reuse_large == KHP_WP_REUSE_NEVER)
 		return false;
 	return f->large_mapcount > 1 && !(f->flags & FOLIO_SHARED_BIT) &&
 	       f->large_mapcount == f->refcount;
@@ -174,10 +174,10 @@ static int do_wp_page(struct khp_world *w, struct mm *mm, struct vma *v, struct 
  */
 int do_swap_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *pte, bool write)
 {
-	enum khp_kernel k = w->prof.kernel;
+	const struct khp_rules *r = w->rules;
 	uint32_t slot = pte->val, id = w->swap[slot].folio;
 	bool exclusive = pte->flags & PTE_EXCL;
-	bool bypass = k != KHP_LINUX_7_3 && !id && w->swap[slot].count == 1;
+	bool bypass = r->swapin_skip_cache && !id && w->swap[slot].count == 1;
 	bool reuse, writable;
 	int ret;
 
@@ -201,16 +201,17 @@ int do_swap_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *
 	w->swap[slot].count--;                      /* swap_free() */
 	if (bypass)
 		swap_slot_release(w, slot);
-	reuse = exclusive || (k != KHP_LINUX_7_3 && folio_of(w, id)->refcount == 1);
+	reuse = exclusive || (r->swapin_reuse_refcount && folio_of(w, id)->refcount == 1);
 	writable = (v->flags & VM_WRITE) && reuse &&
-		   (write || (k == KHP_LINUX_6_12) || (k == KHP_LINUX_7_3 && exclusive));
+		   (write || r->swapin_write == KHP_SWAPIN_WRITE_REUSABLE ||
+		    (r->swapin_write == KHP_SWAPIN_WRITE_EXCLUSIVE && exclusive));
 	pte->kind = PTE_PRESENT;
 	pte->val = id;
 	pte->subpage = 0;
 	pte->flags = PTE_YOUNG | (reuse ? PTE_EXCL : 0) | (writable ? PTE_WRITE : 0) |
 		     (writable && write ? PTE_DIRTY : 0);
 	/* should_try_to_free_swap() */
-	if (k == KHP_LINUX_7_3 ||
+	if (r->swapin_free_cache ||
 	    (write && folio_of(w, id)->refcount == 2 && (folio_of(w, id)->flags & FOLIO_SWAPCACHE)))
 		folio_free_swap(w, id);
 	if (!write)
@@ -293,7 +294,7 @@ static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, 
 		if (!write)
 			return 0;
 		/* [7.3] do_huge_zero_wp_pmd(): a new THP; else split and COW one page */
-		if (w->prof.kernel == KHP_LINUX_7_3 && !folio_alloc_huge_fails(w)) {
+		if (w->rules->huge_zero_wp_thp && !folio_alloc_huge_fails(w)) {
 			uint32_t id;
 
 			ret = folio_alloc(w, w->pmd_order, &id);

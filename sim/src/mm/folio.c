@@ -72,7 +72,7 @@ int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
 	 * [7.3] folio_add_lru() (mm/folio.c): with MGLRU on (Debian's default)
 	 * a folio added in a fault is folio_mark_accessed(): PG_referenced.
 	 */
-	if (w->in_fault && w->prof.kernel == KHP_LINUX_7_3)
+	if (w->in_fault && w->rules->fault_referenced)
 		w->folios[*out].flags |= FOLIO_REFERENCED;
 	w->pages_in_use += nr;
 	w->vm_events.pgalloc += nr;
@@ -184,7 +184,7 @@ static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *m
 static void split_mark_zero(const struct khp_world *w, const struct folio *f, uint32_t *map)
 {
 	for (unsigned i = 0; i < folio_nr_pages(f); i++)
-		map[i] = w->prof.kernel != KHP_LINUX_6_1 && f->pmc[i] && !f->data[i] ?
+		map[i] = w->rules->split_to_zero && f->pmc[i] && !f->data[i] ?
 			 SPLIT_TO_ZERO : 0;
 }
 

@@ -164,15 +164,15 @@ int khp_world_page_mapcount(const struct khp_world *w, uint32_t id, unsigned sub
 	return page_mapcount(f, sub);
 }
 
-bool khp_world_page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
+bool khp_world_page_shared(const struct khp_world *w, enum khp_shared_rule rule,
 			   unsigned mm, uint32_t id, unsigned sub)
 {
 	const struct folio *f = folio_ok(w, id);
 
 	(void)mm;
-	if (!f || sub >= folio_nr_pages(f) || (unsigned)k >= KHP_NR_KERNELS)
+	if (!f || sub >= folio_nr_pages(f) || (unsigned)rule >= KHP_NR_SHARED_RULES)
 		return false;
-	return page_shared(w, k, exact, f, sub);
+	return page_shared(rule, f, sub);
 }
 
 unsigned khp_world_mm_id(const struct khp_world *w, unsigned mm)

@@ -12,19 +12,20 @@
 
 /*
  * The "do not interfere with other mappings" test of MADV_COLD / PAGEOUT /
- * FREE for a large folio: 6.1 page_mapcount() of the page met (subpage 0 for
- * MADV_FREE's folio_estimated_sharers(), total_mapcount() for a PMD),
- * 6.12 folio_likely_mapped_shared(), 7.3 folio_maybe_mapped_shared().
+ * FREE for a large folio (rule madv_shared): page_mapcount() of the page
+ * met [6.1] (subpage 0 for MADV_FREE's folio_estimated_sharers(),
+ * total_mapcount() for a PMD), folio_likely_mapped_shared() [6.12],
+ * folio_maybe_mapped_shared() [7.3].
  */
 static bool large_folio_shared(const struct khp_world *w, const struct folio *f, unsigned sub,
 			       bool pmd, enum khp_advice adv)
 {
-	switch (w->prof.kernel) {
-	case KHP_LINUX_6_1:
+	switch (w->rules->madv_shared) {
+	case KHP_SHARED_PAGE_MAPCOUNT:
 		if (pmd && adv == KHP_ADV_FREE)
 			return f->large_mapcount != 1;
 		return page_mapcount(f, adv == KHP_ADV_FREE ? 0 : sub) != 1;
-	case KHP_LINUX_6_12:
+	case KHP_SHARED_LIKELY_MAPPED:
 		return folio_likely_mapped_shared(f);
 	default:
 		return folio_maybe_mapped_shared(f);
@@ -191,8 +192,8 @@ static int split_pmd_mapped_folio(struct khp_world *w, uint32_t id)
 static int advise_ptes(struct khp_world *w, struct mm *mm, uint64_t idx, unsigned from,
 		       unsigned to, enum khp_advice adv)
 {
-	bool v61 = w->prof.kernel == KHP_LINUX_6_1;
-	bool clear_young = adv == KHP_ADV_COLD || (v61 && adv == KHP_ADV_PAGEOUT);
+	const struct khp_rules *r = w->rules;
+	bool clear_young = adv == KHP_ADV_COLD || (r->pageout_clear_young && adv == KHP_ADV_PAGEOUT);
 
 	for (unsigned i = from; i < to;) {
 		struct pte *ptes = pmd_lookup(mm, idx)->ptes, *pte = &ptes[i];
@@ -209,15 +210,15 @@ static int advise_ptes(struct khp_world *w, struct mm *mm, uint64_t idx, unsigne
 		f = folio_of(w, pte->val);
 		if (f->order) {
 			n = folio_pte_batch(pte, to - i, 0);
-			if (v61 || n < folio_nr_pages(f) || pte->subpage) {
+			if (r->madv_split_covered || n < folio_nr_pages(f) || pte->subpage) {
 				if (large_folio_shared(w, f, pte->subpage, false, adv)) {
-					if (v61)
+					if (r->madv_stop_at_shared)
 						return 0;       /* break */
 					i += n;
 					continue;
 				}
 				if (folio_split(w, pte->val)) {
-					if (v61)
+					if (r->madv_stop_at_shared)
 						return 0;
 					i += n;
 					continue;
@@ -275,8 +276,6 @@ static int advise_pmd(struct khp_world *w, struct mm *mm, uint64_t idx, bool who
 {
 	struct pmd *pmd = pmd_lookup(mm, idx);
 	struct folio *f = folio_of(w, pmd->folio);
-	bool v61 = w->prof.kernel == KHP_LINUX_6_1;
-
 	*as_ptes = false;
 	if (large_folio_shared(w, f, 0, true, adv))
 		return 0;
@@ -292,7 +291,7 @@ static int advise_pmd(struct khp_world *w, struct mm *mm, uint64_t idx, bool who
 		f->flags = (uint16_t)((f->flags & ~FOLIO_DIRTY) | FOLIO_LAZYFREE);
 		return 0;
 	}
-	if (adv == KHP_ADV_COLD || v61)
+	if (adv == KHP_ADV_COLD || w->rules->pageout_clear_young)
 		pmd->flags &= ~PTE_YOUNG;
 	f->flags &= ~(FOLIO_REFERENCED | FOLIO_YOUNG);
 	if (adv != KHP_ADV_PAGEOUT)
@@ -345,7 +344,7 @@ static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint
 	uint32_t i;
 	int ret;
 
-	if (hugepage && w->prof.kernel != KHP_LINUX_7_3) {
+	if (hugepage && w->rules->hugepage_enter == KHP_ENTER_EVERY_CALL) {
 		for (i = 0; i < mm->nr_vmas; i++) {
 			struct vma v = mm->vmas[i];
 
@@ -368,7 +367,7 @@ static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint
 			v->flags = (uint8_t)((v->flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE);
 		else
 			v->flags = (uint8_t)((v->flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE);
-		if (w->prof.kernel == KHP_LINUX_7_3 && hugepage && old != v->flags)
+		if (w->rules->hugepage_enter == KHP_ENTER_ON_CHANGE && hugepage && old != v->flags)
 			vma_khugepaged_enter(w, mm, v);
 	}
 	vma_merge_around(w, mm, start, end);
@@ -449,7 +448,7 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 			if (!write)
 				pmd->flags &= ~PTE_WRITE;
 			else if (pmd->kind == PMD_HUGE && (pmd->flags & PTE_EXCL) &&
-				 w->prof.kernel != KHP_LINUX_6_1)
+				 w->rules->mprotect_pmd_write)
 				pmd->flags |= PTE_WRITE;
 			continue;
 		}
@@ -457,7 +456,7 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 		unsigned from = start > base ? (unsigned)(start - base) : 0;
 		unsigned to = end < base + pmd_nr(w) ? (unsigned)(end - base) : pmd_nr(w);
 
-		if (w->prof.kernel == KHP_LINUX_7_3)
+		if (w->rules->mprotect_batch)
 			mprotect_batch_bits(pmd->ptes, from, to);
 		for (unsigned i = from; i < to; i++) {
 			struct pte *pte = &pmd->ptes[i];
@@ -468,7 +467,7 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 			if (!write)
 				pte->flags &= ~PTE_WRITE;
 			else if ((pte->flags & PTE_EXCL) && !(pte->flags & PTE_UFFD) &&
-				 ((pte->flags & PTE_DIRTY) || w->prof.kernel != KHP_LINUX_6_1))
+				 ((pte->flags & PTE_DIRTY) || !w->rules->mprotect_pte_dirty))
 				pte->flags |= PTE_WRITE;
 		}
 	}
@@ -593,7 +592,7 @@ static bool thp_underused(const struct khp_world *w, const struct folio *f)
 {
 	unsigned zero = 0;
 
-	if (w->prof.kernel == KHP_LINUX_6_1 || !w->cfg.shrink_underused ||
+	if (!w->rules->thp_shrinker || !w->cfg.shrink_underused ||
 	    w->cfg.max_ptes_none == pmd_nr(w) - 1)
 		return false;
 	for (unsigned i = 0; i < folio_nr_pages(f); i++)

@@ -133,6 +133,7 @@ struct vm_events {
 struct khp_world {
 	struct khp_config cfg;
 	struct khp_profile prof;
+	const struct khp_rules *rules; /* &prof.rules: what the model asks */
 	unsigned pmd_order;
 	unsigned nr_mms;              /* ids ever created */
 	struct mm mms[KHP_MAX_MMS];
@@ -220,8 +221,7 @@ static inline bool folio_maybe_mapped_shared(const struct folio *f)
 		return false;
 	return f->flags & FOLIO_SHARED_BIT;
 }
-bool page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
-		 const struct folio *f, unsigned sub);
+bool page_shared(enum khp_shared_rule rule, const struct folio *f, unsigned sub);
 
 /* ---- vma.c ----------------------------------------------------------- */
 struct vma *vma_find(struct mm *mm, uint64_t addr);

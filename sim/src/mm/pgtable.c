@@ -164,11 +164,11 @@ int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index)
 		ptes[i].subpage = (uint16_t)i;
 		ptes[i].flags = pmd->flags;
 		/* [6.1] "we don't do pte_mkdirty when dirty==true": PG_dirty instead */
-		if (w->prof.kernel == KHP_LINUX_6_1)
+		if (w->rules->split_pmd_dirty)
 			ptes[i].flags &= ~PTE_DIRTY;
 	}
 	if (pmd->kind == PMD_HUGE) {
-		if (w->prof.kernel == KHP_LINUX_6_1 && (pmd->flags & PTE_DIRTY))
+		if (w->rules->split_pmd_dirty && (pmd->flags & PTE_DIRTY))
 			folio_of(w, pmd->folio)->flags |= FOLIO_DIRTY;
 		folio_get(w, pmd->folio, (int)nr - 1);
 		rmap_add_ptes(w, pmd->folio, 0, nr, mm);

@@ -107,7 +107,7 @@ void rmap_remove_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned n
 	mapcount_sub(f, mm, (int)nr);
 	if (!f->order || !unmapped || f->entire_mapcount)
 		return;
-	if (w->prof.kernel == KHP_LINUX_6_1 || f->nr_pages_mapped)
+	if (w->rules->deferred_split_all || f->nr_pages_mapped)
 		deferred_split_queue(f, true);
 }
 
@@ -133,21 +133,19 @@ void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm)
 }
 
 /*
- * The shared test khugepaged applies to a PTE mapping (f, sub) in kernel k;
- * `exact` is the oracle: another live mm maps this very page.  An anonymous
- * private page is mapped at most once per mm, so that is page_mapcount > 1.
+ * The shared test khugepaged applies to a PTE mapping (f, sub) under the
+ * rule `shared`.  The oracle (exact: another live mm maps this very page)
+ * and page_mapcount() [6.1] agree: an anonymous private page is mapped at
+ * most once per mm, so both are page_mapcount > 1.
  */
-bool page_shared(const struct khp_world *w, enum khp_kernel k, bool exact,
-		 const struct folio *f, unsigned sub)
+bool page_shared(enum khp_shared_rule rule, const struct folio *f, unsigned sub)
 {
-	if (exact)
-		return page_mapcount(f, sub) > 1;
-	switch (k) {
-	case KHP_LINUX_6_1:
-		return page_mapcount(f, sub) > 1;
-	case KHP_LINUX_6_12:
+	switch (rule) {
+	case KHP_SHARED_LIKELY_MAPPED:
 		return folio_likely_mapped_shared(f);
-	default:
+	case KHP_SHARED_MAYBE_MAPPED:
 		return folio_maybe_mapped_shared(f);
+	default:
+		return page_mapcount(f, sub) > 1;
 	}
 }

@@ -151,7 +151,7 @@ uint32_t vma_collapse_orders(const struct khp_world *w, const struct vma *v, boo
 
 	if (vma_thp_policy(w, v, khugepaged))
 		orders |= 1u << w->pmd_order;
-	if (khugepaged && w->prof.kernel == KHP_LINUX_7_3 && !(v->flags & VM_NOHUGEPAGE))
+	if (khugepaged && w->rules->mthp_collapse && !(v->flags & VM_NOHUGEPAGE))
 		orders |= w->cfg.mthp_orders;
 	return vma_suitable_orders(v, orders);
 }
@@ -160,7 +160,7 @@ uint32_t vma_collapse_orders(const struct khp_world *w, const struct vma *v, boo
 bool khugepaged_enabled(const struct khp_world *w)
 {
 	return w->cfg.thp != KHP_THP_NEVER ||
-	       (w->prof.kernel == KHP_LINUX_7_3 && w->cfg.mthp_orders);
+	       (w->rules->mthp_collapse && w->cfg.mthp_orders);
 }
 
 /* khugepaged_enter_vma(): register the mm if khugepaged could collapse v */

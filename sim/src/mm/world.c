@@ -102,13 +102,15 @@ int khp_world_new(const struct khp_config *c, struct khp_profile p, struct khp_w
 	struct khp_world *w;
 	char msg[128];
 
-	if (khp_config_check(c, msg, sizeof(msg)) || (unsigned)p.kernel >= KHP_NR_KERNELS)
+	if (khp_config_check(c, msg, sizeof(msg)) || (unsigned)p.kernel >= KHP_NR_KERNELS ||
+	    !p.name[0] || khp_rules_check(&p.rules, msg, sizeof(msg)))
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->cfg = *c;
 	w->prof = p;
+	w->rules = &w->prof.rules;
 	w->pmd_order = khp_pmd_order(c->pmd_pages);
 	w->scratch = calloc(2 * (size_t)c->pmd_pages, sizeof(uint32_t));
 	if (!w->scratch) {

@@ -54,7 +54,7 @@ void zap_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 static void zap_table(struct khp_world *w, struct mm *mm, struct pte *ptes, unsigned from,
 		      unsigned to)
 {
-	bool batch = w->prof.kernel != KHP_LINUX_6_1;
+	bool batch = w->rules->zap_batch;
 
 	for (unsigned i = from; i < to;) {
 		struct pte *pte = &ptes[i];
@@ -110,7 +110,7 @@ int zap_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end, 
 				return ret;
 		}
 		zap_table(w, mm, pmd->ptes, from, to);
-		if (reclaim_pt && w->prof.kernel == KHP_LINUX_7_3 && from == 0 && to == nr &&
+		if (reclaim_pt && w->rules->reclaim_pt && from == 0 && to == nr &&
 		    table_empty(w, pmd->ptes))
 			pmd_free_entry(w, mm, idx);
 	}

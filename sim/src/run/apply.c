@@ -44,7 +44,7 @@ int khp_world_apply(struct khp_world *w, const struct khp_op *op, struct khp_rec
 	if (w->check) {
 		if (world_check(w, msg, sizeof(msg))) {
 			fprintf(stderr, "khpsim: invariant broken after %s (%s): %s\n",
-				khp_op_name((enum khp_op_type)op->type), khp_profile_name(w->prof), msg);
+				khp_op_name((enum khp_op_type)op->type), khp_profile_name(&w->prof), msg);
 			abort();
 		}
 	}

@@ -21,40 +21,6 @@ static int parse_table(const char *const *names, unsigned n, const char *s, unsi
 	return -EINVAL;
 }
 
-/* ---- profiles --------------------------------------------------------- */
-static const char *const kernel_names[KHP_NR_KERNELS] = {
-	"linux-6.1", "linux-6.12", "linux-7.3",
-};
-static const char *const profile_names[KHP_NR_KERNELS][2] = {
-	{ "linux-6.1", "linux-6.1+exact" },
-	{ "linux-6.12", "linux-6.12+exact" },
-	{ "linux-7.3", "linux-7.3+exact" },
-};
-
-const char *khp_kernel_name(enum khp_kernel k)
-{
-	return (unsigned)k < KHP_NR_KERNELS ? kernel_names[k] : "?";
-}
-
-const char *khp_profile_name(struct khp_profile p)
-{
-	return (unsigned)p.kernel < KHP_NR_KERNELS ? profile_names[p.kernel][p.exact] : "?";
-}
-
-int khp_profile_parse(const char *s, struct khp_profile *out)
-{
-	for (unsigned k = 0; s && k < KHP_NR_KERNELS; k++) {
-		for (unsigned e = 0; e < 2; e++) {
-			if (!strcmp(s, profile_names[k][e])) {
-				out->kernel = (enum khp_kernel)k;
-				out->exact = e;
-				return 0;
-			}
-		}
-	}
-	return -EINVAL;
-}
-
 /* ---- config ----------------------------------------------------------- */
 unsigned khp_pmd_order(unsigned pmd_pages)
 {

@@ -188,7 +188,7 @@ void khp_report_step_table(FILE *f, const struct khp_program *p, const struct kh
 		if (i != 1 || is_collapse)
 			add_row(t, rows[i]);
 	for (c = 0; c < nr_runs; c++) {
-		snprintf(t->heads[c], CELL, "%s", khp_profile_name(runs[c].profile));
+		snprintf(t->heads[c], CELL, "%s", khp_profile_name(&runs[c].profile));
 		fill_record_rows(t, c, khp_run_record(&runs[c], step), is_collapse);
 	}
 	print_table(f, t);
@@ -248,7 +248,7 @@ static void report_maps(FILE *f, const struct khp_run *runs, size_t nr_runs, siz
 		const char *m = run_map(&runs[c], step);
 
 		if (m)
-			print_map(f, khp_profile_name(runs[c].profile), m);
+			print_map(f, khp_profile_name(&runs[c].profile), m);
 	}
 }
 
@@ -293,7 +293,7 @@ void khp_report_totals(FILE *f, const struct khp_run *runs, size_t nr_runs)
 		size_t len = 0;
 		unsigned mm;
 
-		snprintf(t->heads[c], CELL, "%s", khp_profile_name(runs[c].profile));
+		snprintf(t->heads[c], CELL, "%s", khp_profile_name(&runs[c].profile));
 		snprintf(cell(t, 0, c), CELL, "%ld", tt->pages_in_use);
 		for (mm = 0; mm < tt->nr_mms && mm < KHP_MAX_MMS && len < CELL; mm++)
 			len += (size_t)snprintf(s + len, CELL - len, "%smm%u=%u", mm ? " " : "",
@@ -328,11 +328,11 @@ size_t khp_report_errors(FILE *f, const struct khp_program *p, const struct khp_
 		if (r->err_step < p->nr_ops)
 			opn = khp_op_name((enum khp_op_type)p->ops[r->err_step].type);
 		if (!strncmp(r->errmsg, "step ", 5))
-			fprintf(f, "%s: program error: %s (%s)\n", khp_profile_name(r->profile),
+			fprintf(f, "%s: program error: %s (%s)\n", khp_profile_name(&r->profile),
 				r->errmsg, api_errno_name(-r->err));
 		else
 			fprintf(f, "%s: program error at step %zu (%s): %s (%s)\n",
-				khp_profile_name(r->profile), r->err_step, opn,
+				khp_profile_name(&r->profile), r->err_step, opn,
 				r->errmsg[0] ? r->errmsg : "op refused", api_errno_name(-r->err));
 	}
 	return bad;
@@ -423,7 +423,7 @@ void khp_report_run_json(FILE *f, const struct khp_run *run, int indent)
 	size_t i;
 
 	fprintf(f, "%*s{\"profile\": ", indent, "");
-	khp_report_json_string(f, khp_profile_name(run->profile));
+	khp_report_json_string(f, khp_profile_name(&run->profile));
 	fputs(", \"error\": ", f);
 	if (run->err) {
 		fprintf(f, "{\"step\": %zu, \"errno\": ", run->err_step);

@@ -287,10 +287,8 @@ static void default_profiles(struct khp_profile *p, size_t *nr)
 {
 	unsigned k;
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		p[k].kernel = (enum khp_kernel)k;
-		p[k].exact = false;
-	}
+	for (k = 0; k < KHP_NR_KERNELS; k++)
+		p[k] = khp_profile_kernel((enum khp_kernel)k);
 	*nr = KHP_NR_KERNELS;
 }
 
@@ -612,7 +610,7 @@ static int read_profiles(struct reader *rd, const cJSON *arr, struct khp_scenari
 				       "unknown profile \"%s\" (linux-6.1, linux-6.12, linux-7.3, optionally +exact)",
 				       s);
 		for (j = 0; j < sc->nr_profiles; j++)
-			if (sc->profiles[j].kernel == pr.kernel && sc->profiles[j].exact == pr.exact)
+			if (khp_profile_same(&sc->profiles[j], &pr))
 				return rd_fail(rd, -EINVAL, p, "profile \"%s\" listed twice", s);
 		if (sc->nr_profiles == KHP_SCENARIO_MAX_PROFILES)
 			return rd_fail(rd, -E2BIG, p, "more than %u profiles",
@@ -739,8 +737,7 @@ static int read_expect(struct reader *rd, const cJSON *obj, const char *path,
 	if (khp_profile_parse(s, &e->profile))
 		return rd_fail(rd, -EINVAL, p, "unknown profile \"%s\"", s);
 	for (j = 0; j < sc->nr_profiles; j++)
-		if (sc->profiles[j].kernel == e->profile.kernel &&
-		    sc->profiles[j].exact == e->profile.exact)
+		if (khp_profile_same(&sc->profiles[j], &e->profile))
 			break;
 	if (j == sc->nr_profiles)
 		return rd_fail(rd, -EINVAL, p, "profile \"%s\" is not in \"profiles\"", s);
@@ -1218,7 +1215,7 @@ static void write_expect(FILE *f, const struct khp_expect *e)
 
 	fputc('{', f);
 	kv_u64(&l, "step", e->step);
-	kv_str(&l, "profile", khp_profile_name(e->profile));
+	kv_str(&l, "profile", khp_profile_name(&e->profile));
 	for (k = 0; k < KHP_NR_EXPECT_FIELDS; k++) {
 		const char *n = fields[k].name;
 
@@ -1258,7 +1255,7 @@ static bool profiles_are_default(const struct khp_scenario *sc)
 	if (sc->nr_profiles != KHP_NR_KERNELS)
 		return sc->nr_profiles == 0;
 	for (i = 0; i < KHP_NR_KERNELS; i++)
-		if (sc->profiles[i].kernel != (enum khp_kernel)i || sc->profiles[i].exact)
+		if (strcmp(sc->profiles[i].name, khp_kernel_name((enum khp_kernel)i)))
 			return false;
 	return true;
 }
@@ -1290,7 +1287,7 @@ int khp_scenario_write(FILE *f, const struct khp_scenario *sc)
 		for (i = 0; i < sc->nr_profiles; i++) {
 			if (i)
 				fputs(", ", f);
-			put_str(f, khp_profile_name(sc->profiles[i]));
+			put_str(f, khp_profile_name(&sc->profiles[i]));
 		}
 		fputs("],\n", f);
 	}
@@ -1329,7 +1326,7 @@ int khp_scenario_write_file(const char *path, const struct khp_scenario *sc)
 
 static bool same_profile(struct khp_profile a, struct khp_profile b)
 {
-	return a.kernel == b.kernel && a.exact == b.exact;
+	return khp_profile_same(&a, &b);
 }
 
 static void expect_from_record(struct khp_expect *e, const struct khp_record *r)
@@ -1406,7 +1403,7 @@ size_t khp_scenario_check(const struct khp_scenario *sc, const struct khp_run *r
 			bad++;
 			if (report)
 				fprintf(report, "  step %u profile %s: not run\n", e->step,
-					khp_profile_name(e->profile));
+					khp_profile_name(&e->profile));
 			continue;
 		}
 		r = khp_run_record(run, e->step);
@@ -1416,11 +1413,11 @@ size_t khp_scenario_check(const struct khp_scenario *sc, const struct khp_run *r
 				if (run->err)
 					fprintf(report,
 						"  step %u profile %s: no record (program stopped at step %zu: %s)\n",
-						e->step, khp_profile_name(e->profile), run->err_step,
+						e->step, khp_profile_name(&e->profile), run->err_step,
 						run->errmsg);
 				else
 					fprintf(report, "  step %u profile %s: no record\n", e->step,
-						khp_profile_name(e->profile));
+						khp_profile_name(&e->profile));
 			}
 			continue;
 		}
@@ -1438,7 +1435,7 @@ size_t khp_scenario_check(const struct khp_scenario *sc, const struct khp_run *r
 			bad++;
 			if (report)
 				fprintf(report, "  step %u profile %s: %s expected %s, got %s\n",
-					e->step, khp_profile_name(e->profile), fields[k].name,
+					e->step, khp_profile_name(&e->profile), fields[k].name,
 					want, got);
 		}
 	}

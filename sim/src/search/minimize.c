@@ -237,7 +237,7 @@ int khp_finding_write(const char *dir, const char *prefix, const char *descripti
 		goto out;
 	if (max.fn_waste > 0)
 		snprintf(name, sizeof(name), "%s-%s-fn%ld-%016llx", prefix ? prefix : "finding",
-			 khp_profile_name(profs[max.run]), max.fn_waste,
+			 khp_profile_name(&profs[max.run]), max.fn_waste,
 			 (unsigned long long)program_hash(&sc.program));
 	else
 		snprintf(name, sizeof(name), "%s-%016llx", prefix ? prefix : "finding",
@@ -447,10 +447,8 @@ int khp_minimize(struct khp_scenario *sc, const struct khp_min_opts *o,
 	memset(st, 0, sizeof(*st));
 	memset(&m, 0, sizeof(m));
 	if (!nr) {
-		for (int k = 0; k < KHP_NR_KERNELS; k++) {
-			all[k].kernel = (enum khp_kernel)k;
-			all[k].exact = false;
-		}
+		for (int k = 0; k < KHP_NR_KERNELS; k++)
+			all[k] = khp_profile_kernel((enum khp_kernel)k);
 		profs = all;
 		nr = KHP_NR_KERNELS;
 	}
