@@ -125,6 +125,13 @@ const struct khp_rule_info *khp_rule_info(unsigned i);
 const struct khp_rule_info *khp_rule_find(const char *name);
 /* 0, or -EINVAL with msg naming the first rule whose value is out of range. */
 int khp_rules_check(const struct khp_rules *r, char *msg, size_t len);
+/*
+ * 0 when the model can run r: every value in range, and a rule that needs
+ * another (khp_rule_info.requires) changed from base only while that one is
+ * 1.  Else -EINVAL with msg naming the rules.
+ */
+int khp_rules_combination(const struct khp_rules *r, const struct khp_rules *base, char *msg,
+			  size_t len);
 static inline uint8_t khp_rule_get(const struct khp_rules *r, const struct khp_rule_info *ri)
 {
 	return ((const uint8_t *)r)[ri->offset];

@@ -73,6 +73,13 @@ static const struct khp_rule_value shared_values[] = {
 	{ "exact", "another live mm maps this very page (the oracle)" },
 };
 
+/* MADV_COLD / PAGEOUT / FREE have no oracle variant: the kernels' three tests */
+static const struct khp_rule_value madv_shared_values[] = {
+	{ "page_mapcount", "page_mapcount() of the page met (subpage 0 for MADV_FREE) != 1" },
+	{ "likely_mapped_shared", "folio_likely_mapped_shared()" },
+	{ "maybe_mapped_shared", "folio_maybe_mapped_shared()" },
+};
+
 static const struct khp_rule_value mthp_none_values[] = {
 	{ "zero_or_max", "only 0 and HPAGE_PMD_NR-1 are honoured; other values act as 0" },
 };
@@ -99,8 +106,11 @@ static const struct khp_rule_value enter_values[] = {
 	{ #field, meaning, offsetof(struct khp_rules, field), 2, no_yes,		\
 	  { s61, s612, s73 }, NULL }
 #define ENUM_RULE(field, meaning, vals, s61, s612, s73)					\
+	ENUM_RULE_IF(field, meaning, vals, s61, s612, s73, NULL)
+/* a rule that only means something while rule `req` is 1 */
+#define ENUM_RULE_IF(field, meaning, vals, s61, s612, s73, req)				\
 	{ #field, meaning, offsetof(struct khp_rules, field),				\
-	  sizeof(vals) / sizeof(vals[0]), vals, { s61, s612, s73 }, NULL }
+	  sizeof(vals) / sizeof(vals[0]), vals, { s61, s612, s73 }, req }
 
 static const struct khp_rule_info rules[] = {
 	ENUM_RULE(shared, "which PTEs count against max_ptes_shared (scan and isolate)",
@@ -126,9 +136,9 @@ static const struct khp_rule_info rules[] = {
 	BOOL_RULE(mthp_collapse, "khugepaged collapses to the enabled mTHP orders too",
 		  "absent [6.1]", "absent: mTHP only at fault [6.12]",
 		  "mthp_collapse(), hugepage_enabled() [7.3]"),
-	ENUM_RULE(mthp_max_ptes_none, "how an mTHP collapse of order o applies max_ptes_none",
-		  mthp_none_values, "no mTHP collapse [6.1]", "no mTHP collapse [6.12]",
-		  "collapse_max_ptes_none() [7.3]"),
+	ENUM_RULE_IF(mthp_max_ptes_none, "how an mTHP collapse of order o applies max_ptes_none",
+		     mthp_none_values, "no mTHP collapse [6.1]", "no mTHP collapse [6.12]",
+		     "collapse_max_ptes_none() [7.3]", "mthp_collapse"),
 	BOOL_RULE(collapse_batch, "the collapse copy unmaps a folio's PTE run at once",
 		  "__collapse_huge_page_copy_succeeded(): per PTE [6.1]", "per PTE [6.12]",
 		  "__collapse_huge_page_copy_succeeded(): folio_pte_batch() [7.3]"),
@@ -176,7 +186,7 @@ static const struct khp_rule_info rules[] = {
 	BOOL_RULE(reclaim_pt, "MADV_DONTNEED of a whole table frees the empty PTE table",
 		  "absent [6.1]", "absent [6.12]", "CONFIG_PT_RECLAIM: try_to_free_pte() [7.3]"),
 	ENUM_RULE(madv_shared, "which large folios MADV_COLD / PAGEOUT / FREE treat as shared",
-		  shared_values, "madvise_cold_or_pageout_pte_range(): page_mapcount() [6.1]",
+		  madv_shared_values, "madvise_cold_or_pageout_pte_range(): page_mapcount() [6.1]",
 		  "folio_likely_mapped_shared() [6.12]", "folio_maybe_mapped_shared() [7.3]"),
 	BOOL_RULE(madv_split_covered, "MADV_COLD / PAGEOUT / FREE split a large folio the range covers",
 		  "madvise_cold_or_pageout_pte_range(): always split [6.1]",
@@ -224,6 +234,29 @@ int khp_rules_check(const struct khp_rules *r, char *msg, size_t len)
 		if (v >= rules[i].nr_values) {
 			if (msg)
 				snprintf(msg, len, "rule %s: value %u out of range", rules[i].name, v);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int khp_rules_combination(const struct khp_rules *r, const struct khp_rules *base, char *msg,
+			  size_t len)
+{
+	int ret = khp_rules_check(r, msg, len);
+
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < KHP_NR_RULES; i++) {
+		const struct khp_rule_info *ri = &rules[i], *req;
+
+		if (!ri->requires || khp_rule_get(r, ri) == khp_rule_get(base, ri))
+			continue;
+		req = khp_rule_find(ri->requires);
+		if (!khp_rule_get(r, req)) {
+			if (msg)
+				snprintf(msg, len, "rule %s means nothing while %s=0 (set %s=1 too)",
+					 ri->name, req->name, req->name);
 			return -EINVAL;
 		}
 	}
