@@ -21,6 +21,7 @@ static const struct khp_cmd khp_cmds[] = {
 	{ "run", cmd_run, "what-if: a scenario under other profiles or knob values" },
 	{ "explore", cmd_explore, "search random programs (pcg32 streams) for false negatives" },
 	{ "minimize", cmd_minimize, "shrink a scenario while a finding still holds" },
+	{ "profiles", cmd_profiles, "the rules of each profile, their values and kernel sources" },
 	{ "bench", cmd_bench, "time the simulator on generated programs" },
 	{ "emit-c", cmd_emit_c, "write a C reproducer that runs a scenario on a real kernel" },
 	{ "oracle", cmd_oracle, "compare real-kernel reproducer output with the model" },
@@ -58,6 +59,7 @@ static const struct khp_cmd *find_cmd(const char *name)
 int main(int argc, char **argv)
 {
 	const struct khp_cmd *cmd;
+	int ret;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -92,5 +94,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return KHP_EXIT_USAGE;
 	}
-	return cmd->fn(argc - 1, argv + 1);
+	ret = cmd->fn(argc - 1, argv + 1);
+	/* a write error on stdout (a full disk, a closed pipe) is an error of the command */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "khpsim: error writing the output\n");
+		return KHP_EXIT_USAGE;
+	}
+	return ret;
 }
