@@ -72,9 +72,43 @@ static int pte_to_swap(struct khp_world *w, struct pte *pte, uint32_t slot, uint
 }
 
 /*
- * shrink_folio_list() for one order-0 folio mapped by one PTE: a clean
- * lazyfree folio is discarded, anything else is written to swap and freed
- * (a synchronous device: the swap cache is gone when reclaim is done).
+ * Whether a clean lazyfree folio that cannot be discarded because of an
+ * extra reference stays lazyfree: [7.3] ttu_anon_lazyfree_folio() leaves it
+ * as it is; [6.1, 6.12] try_to_unmap_one() makes every folio it keeps
+ * swap-backed again.
+ */
+static bool lazyfree_busy_stays_lazyfree(const struct khp_world *w)
+{
+	return w->prof.kernel == KHP_LINUX_7_3;
+}
+
+/*
+ * try_to_unmap_one()'s MADV_FREE check [6.1, 6.12] / ttu_anon_lazyfree_folio()
+ * [7.3] for a lazyfree order-0 folio: the dirty bit of the cleared PTE goes
+ * to the folio (folio_mark_dirty()); a clean folio with no other reference
+ * is discarded (the PTE becomes none); otherwise the PTE is restored as it
+ * was, a redirtied folio is swap-backed again and reclaim keeps it.
+ */
+static void lazyfree_unmap_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
+{
+	struct folio *f = folio_of(w, pte->val);
+	bool busy = f->refcount != f->large_mapcount;   /* pins, GUP references */
+
+	if (pte->flags & PTE_DIRTY)
+		f->flags |= FOLIO_DIRTY;
+	if (!(f->flags & FOLIO_DIRTY) && !busy) {
+		zap_pte(w, mm, pte);
+		return;
+	}
+	if ((f->flags & FOLIO_DIRTY) || !lazyfree_busy_stays_lazyfree(w))
+		f->flags &= ~FOLIO_LAZYFREE;        /* folio_set_swapbacked() */
+}
+
+/*
+ * shrink_folio_list() for one order-0 folio mapped by one PTE: a lazyfree
+ * folio is never written to swap (lazyfree_unmap_pte()), anything else is
+ * written to swap and freed (a synchronous device: the swap cache is gone
+ * when reclaim is done).
  */
 int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 {
@@ -84,12 +118,14 @@ int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 	uint32_t slot = f->swap;
 	int ret;
 
-	if (f->order || f->pincount || f->refcount != f->large_mapcount + cache)
+	if (f->order)
 		return 0;
-	if ((f->flags & FOLIO_LAZYFREE) && !(pte->flags & PTE_DIRTY)) {
-		zap_pte(w, mm, pte);          /* discarded: the PTE becomes none */
+	if (f->flags & FOLIO_LAZYFREE) {
+		lazyfree_unmap_pte(w, mm, pte);
 		return 0;
 	}
+	if (f->pincount || f->refcount != f->large_mapcount + cache)
+		return 0;
 	if (!w->cfg.swap)
 		return 0;
 	ret = pte_to_swap(w, pte, cache ? slot : 0, f->data0);
