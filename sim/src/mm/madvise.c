@@ -368,12 +368,18 @@ static int advise_range(struct khp_world *w, struct mm *mm, uint64_t start, uint
 }
 
 /*
- * MADV_HUGEPAGE / MADV_NOHUGEPAGE on [start, end): split, set the flags,
- * merge.  Registration with khugepaged: [6.1, 6.12] hugepage_madvise() calls
- * khugepaged_enter_vma() for every VMA of the range with the new flags, on
- * the VMA as it was before the split, changed or not; [7.3]
- * madvise_update_vma() only when the flags changed and VM_HUGEPAGE is set.
+ * Where MADV_HUGEPAGE registers the mm with khugepaged: [6.1]
+ * hugepage_madvise() calls khugepaged_enter_vma() for every VMA of the
+ * range with the new flags, on the VMA as it was before the split, changed
+ * or not; [6.12.117, 7.3] madvise_update_vma() calls it only when the flags
+ * changed and VM_HUGEPAGE is set, on the VMA after the split.
  */
+static bool hugepage_madvise_registers_always(const struct khp_world *w)
+{
+	return w->prof.kernel == KHP_LINUX_6_1;
+}
+
+/* MADV_HUGEPAGE / MADV_NOHUGEPAGE on [start, end): split, set the flags, merge. */
 static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end,
 			enum khp_advice adv)
 {
@@ -381,7 +387,7 @@ static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint
 	uint32_t i;
 	int ret;
 
-	if (hugepage && w->prof.kernel != KHP_LINUX_7_3) {
+	if (hugepage && hugepage_madvise_registers_always(w)) {
 		for (i = 0; i < mm->nr_vmas; i++) {
 			struct vma v = mm->vmas[i];
 
@@ -404,7 +410,7 @@ static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint
 			v->flags = (uint8_t)((v->flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE);
 		else
 			v->flags = (uint8_t)((v->flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE);
-		if (w->prof.kernel == KHP_LINUX_7_3 && hugepage && old != v->flags)
+		if (!hugepage_madvise_registers_always(w) && hugepage && old != v->flags)
 			vma_khugepaged_enter(w, mm, v);
 	}
 	vma_merge_around(w, mm, start, end);
