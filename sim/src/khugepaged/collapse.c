@@ -15,6 +15,76 @@ struct collapse_acct {
 	long fill, dup;
 };
 
+/*
+ * The per-CPU lru_add batch that folio_putback_lru() fills.  It drains
+ * when an add fills it (folio_batch_add() returns no space left), when a
+ * large folio is added (folio_may_be_lru_cached()), after a swap-in
+ * (__collapse_huge_page_swapin()), and at the start of every khugepaged
+ * and MADV_COLLAPSE pass (lru_add_drain_all()).  The model also drains it
+ * at the end of each step (docs/known-differences.md).
+ */
+
+/* [6.1] PAGEVEC_SIZE is 15; [6.12] PAGEVEC_SIZE and [7.3] FOLIO_BATCH_SIZE are 31 */
+static unsigned lru_batch_size(const struct khp_world *w)
+{
+	return w->rules->lru_batch == KHP_LRU_BATCH_15 ? 15u : 31u;
+}
+
+/* lru_add_drain(): folio_batch_move_lru() drops the batch's references */
+static void lru_add_drain(struct khp_world *w)
+{
+	struct lru_batch *b = &w->lru_add;
+
+	for (unsigned i = 0; i < b->nr; i++)
+		folio_put(w, b->folio[i], 1);
+	b->nr = 0;
+}
+
+/*
+ * folio_putback_lru() of an isolated small folio: folio_add_lru() takes the
+ * batch's reference (the isolation reference it then drops is not modelled).
+ */
+static void folio_putback_lru(struct khp_world *w, uint32_t id)
+{
+	struct lru_batch *b = &w->lru_add;
+
+	folio_get(w, id, 1);
+	b->folio[b->nr++] = id;
+	if (b->nr == lru_batch_size(w))
+		lru_add_drain(w);
+}
+
+/*
+ * folio_putback_lru() of the compound_pagelist: a large folio is never
+ * cached (folio_may_be_lru_cached()), so adding it drains the batch.
+ */
+static void putback_compound_pagelist(struct khp_world *w, bool any_large)
+{
+	if (any_large)
+		lru_add_drain(w);
+}
+
+/*
+ * release_pte_pages() after a failed isolate round that stopped at PTE
+ * end: the small folios of [from, end) go back last to first, then the
+ * large ones (every present PTE before end was isolated).
+ */
+static void release_pte_pages(struct khp_world *w, const struct pte *ptes, unsigned from,
+			      unsigned end)
+{
+	bool any_large = false;
+
+	for (unsigned i = end; i-- > from;) {
+		if (ptes[i].kind != PTE_PRESENT)
+			continue;
+		if (folio_of(w, ptes[i].val)->order)
+			any_large = true;
+		else
+			folio_putback_lru(w, ptes[i].val);
+	}
+	putback_compound_pagelist(w, any_large);
+}
+
 /* collapse_max_ptes_none(): the none limit of one collapse order */
 static unsigned max_ptes_none(const struct khp_world *w, const struct vma *v, unsigned order,
 			      bool khugepaged)
@@ -35,6 +105,8 @@ static unsigned max_ptes_none(const struct khp_world *w, const struct vma *v, un
 static enum scan_result collapse_swapin(struct khp_world *w, struct mm *mm, struct vma *v,
 					struct pte *ptes, unsigned offset, unsigned order)
 {
+	unsigned swapped_in = 0;
+
 	for (unsigned i = offset; i < offset + (1u << order); i++) {
 		if (ptes[i].kind != PTE_SWAP)
 			continue;
@@ -42,13 +114,21 @@ static enum scan_result collapse_swapin(struct khp_world *w, struct mm *mm, stru
 			return SCAN_EXCEED_SWAP_PTE;   /* [7.3] mTHP never swaps in */
 		if (do_swap_page(w, mm, v, &ptes[i], false))
 			return SCAN_FAIL;
+		swapped_in++;
 	}
+	if (swapped_in)
+		lru_add_drain(w);   /* "drain LRU cache to remove extra pin on the swapped in pages" */
 	return SCAN_SUCCEED;
 }
 
-/* __collapse_huge_page_isolate(): the second round of checks (KR 4.2) */
-static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, struct pte *ptes,
-					 unsigned offset, unsigned order, bool khugepaged)
+/*
+ * __collapse_huge_page_isolate(): the second round of checks (KR 4.2).  On
+ * failure *end is the first PTE not isolated (the whole range for a failure
+ * after the loop).
+ */
+static enum scan_result isolate_ptes(struct khp_world *w, struct vma *v, struct pte *ptes,
+				     unsigned offset, unsigned order, bool khugepaged,
+				     unsigned *end)
 {
 	const struct khp_rules *rules = w->rules;
 	unsigned none = 0, shared = 0, referenced = 0;
@@ -62,6 +142,7 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
 		struct pte *pte = &ptes[i];
 		struct folio *f;
 
+		*end = i;
 		if (pte->kind == PTE_NONE || pte->kind == PTE_ZERO) {
 			if (++none > max_none)     /* 0 in a uffd-armed VMA */
 				return SCAN_EXCEED_NONE_PTE;
@@ -93,6 +174,7 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
 		if (pte->flags & PTE_WRITE)
 			writable = true;
 	}
+	*end = offset + (1u << order);
 	if (rules->writable_gate && !writable)
 		return SCAN_PAGE_RO;
 	if (khugepaged && !referenced)
@@ -100,9 +182,22 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
 	return SCAN_SUCCEED;
 }
 
+/* The isolate round; a failure puts back what it isolated (release_pte_pages()). */
+static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, struct pte *ptes,
+					 unsigned offset, unsigned order, bool khugepaged)
+{
+	unsigned end = offset;
+	enum scan_result r = isolate_ptes(w, v, ptes, offset, order, khugepaged, &end);
+
+	if (r != SCAN_SUCCEED)
+		release_pte_pages(w, ptes, offset, end);
+	return r;
+}
+
 /*
  * __collapse_huge_page_copy() and _succeeded(): fill the new folio, unmap
- * and release the old pages (7.3 in folio_pte_batch() runs), count the
+ * and release the old pages (7.3 in folio_pte_batch() runs; each small one
+ * is put back on the LRU first, the large ones after the loop), count the
  * copies another mm keeps mapped (dup).
  */
 static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
@@ -112,6 +207,7 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 	uint32_t *src = w->scratch, *sub = w->scratch + pmd_nr(w);
 	uint8_t *data = folio_data(folio_of(w, id));
 	unsigned nsrc = 0;
+	bool any_large = false;
 
 	for (unsigned i = 0; i < nr; i++) {
 		struct pte *pte = &ptes[offset + i];
@@ -133,6 +229,10 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 		}
 		if (w->rules->collapse_batch)
 			n = folio_pte_batch(pte, nr - i, 0);
+		if (folio_of(w, pte->val)->order)
+			any_large = true;
+		else
+			folio_putback_lru(w, pte->val);     /* release_pte_folio() */
 		for (unsigned j = 0; j < n; j++) {
 			src[nsrc] = pte->val;
 			sub[nsrc++] = pte->subpage + j;
@@ -144,6 +244,7 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 		memset(pte, 0, n * sizeof(*pte));
 		i += n;
 	}
+	putback_compound_pagelist(w, any_large);
 	/* what another mm still maps stays allocated: duplicated memory */
 	for (unsigned i = 0; i < nsrc; i++) {
 		const struct folio *f = folio_of(w, src[i]);
@@ -162,6 +263,8 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
 	struct pmd *pmd = pmd_lookup(mm, index);
 	unsigned nr = 1u << order;
 
+	/* folio_add_lru_vma() of the new large folio: never cached, the batch drains */
+	lru_add_drain(w);
 	if (order == w->pmd_order) {
 		free(pmd->ptes);    /* deposited as the THP's page table */
 		pmd->ptes = NULL;
@@ -298,6 +401,22 @@ out:
 	return alloc_failed ? SCAN_ALLOC_HUGE_PAGE_FAIL : last;
 }
 
+/*
+ * The end of a step: the model drains the batch (the kernel keeps it until
+ * the next pass or the CPU's next lru_add_drain()); old pages it held are
+ * freed now and belong to this step's accounting.
+ */
+static void step_end_drain(struct khp_world *w, struct khp_record *rec)
+{
+	long pgfree = w->vm_events.pgfree;
+
+	if (!w->lru_add.nr)
+		return;
+	lru_add_drain(w);
+	rec->freed_pages += w->vm_events.pgfree - pgfree;
+	rec->waste_pages = rec->alloc_pages - rec->freed_pages;
+}
+
 static void record_scan(struct khp_record *rec, const struct scan_state *ss)
 {
 	rec->none_or_zero = ss->none_or_zero;
@@ -358,6 +477,7 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 		rec = &dummy;
 	memset(rec, 0, sizeof(*rec));
 	rec->op = KHP_OP_KHUGEPAGED;
+	lru_add_drain(w);           /* khugepaged_do_scan(): lru_add_drain_all() */
 	v = vma_find(mm, op->addr);
 	if (!khugepaged_visits(w, mm, v, index)) {
 		rec->result = KHP_NOT_VISITED;
@@ -374,6 +494,7 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 		else
 			r = collapse_huge_page(w, mm, index, 0, w->pmd_order, true, ss.unmapped, rec);
 	}
+	step_end_drain(w, rec);
 	rec->result = r;
 	rec->verdict = verdict(w, v, &ss, r, rec->shared_exact);
 	if (rec->verdict == KHP_VERDICT_FALSE_NEGATIVE && rec->collapsed)
@@ -473,9 +594,11 @@ int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record 
 		struct vma *v = vma_find(mm, start);
 		uint64_t stop = v->end < end ? v->end : end;
 
+		lru_add_drain(w);       /* madvise_collapse(): lru_add_drain_all() per VMA */
 		err = madvise_collapse_vma(w, mm, v, start, stop, rec, &last);
 		start = stop;
 	}
+	step_end_drain(w, rec);
 	rec->err = err;
 	rec->result = err ? last : (last == SCAN_FAIL ? SCAN_SUCCEED : last);
 	if (err && last == SCAN_FAIL && !rec->nr_collapsed)

@@ -72,10 +72,34 @@ static int pte_to_swap(struct khp_world *w, struct pte *pte, uint32_t slot, uint
 	return 0;
 }
 
+
 /*
- * shrink_folio_list() for one order-0 folio mapped by one PTE: a clean
- * lazyfree folio is discarded, anything else is written to swap and freed
- * (a synchronous device: the swap cache is gone when reclaim is done).
+ * try_to_unmap_one()'s MADV_FREE check [6.1, 6.12] / ttu_anon_lazyfree_folio()
+ * [7.3] for a lazyfree order-0 folio: the dirty bit of the cleared PTE goes
+ * to the folio (folio_mark_dirty()); a clean folio with no other reference
+ * is discarded (the PTE becomes none); otherwise the PTE is restored as it
+ * was, a redirtied folio is swap-backed again and reclaim keeps it.
+ */
+static void lazyfree_unmap_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
+{
+	struct folio *f = folio_of(w, pte->val);
+	bool busy = f->refcount != f->large_mapcount;   /* pins, GUP references */
+
+	if (pte->flags & PTE_DIRTY)
+		f->flags |= FOLIO_DIRTY;
+	if (!(f->flags & FOLIO_DIRTY) && !busy) {
+		zap_pte(w, mm, pte);
+		return;
+	}
+	if ((f->flags & FOLIO_DIRTY) || !w->rules->lazyfree_busy_stays)
+		f->flags &= ~FOLIO_LAZYFREE;        /* folio_set_swapbacked() */
+}
+
+/*
+ * shrink_folio_list() for one order-0 folio mapped by one PTE: a lazyfree
+ * folio is never written to swap (lazyfree_unmap_pte()), anything else is
+ * written to swap and freed (a synchronous device: the swap cache is gone
+ * when reclaim is done).
  */
 int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 {
@@ -85,12 +109,14 @@ int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte)
 	uint32_t slot = f->swap;
 	int ret;
 
-	if (f->order || f->pincount || f->refcount != f->large_mapcount + cache)
+	if (f->order)
 		return 0;
-	if ((f->flags & FOLIO_LAZYFREE) && !(pte->flags & PTE_DIRTY)) {
-		zap_pte(w, mm, pte);          /* discarded: the PTE becomes none */
+	if (f->flags & FOLIO_LAZYFREE) {
+		lazyfree_unmap_pte(w, mm, pte);
 		return 0;
 	}
+	if (f->pincount || f->refcount != f->large_mapcount + cache)
+		return 0;
 	if (!w->cfg.swap)
 		return 0;
 	ret = pte_to_swap(w, pte, cache ? slot : 0, f->data0);
@@ -330,13 +356,8 @@ static int advise_range(struct khp_world *w, struct mm *mm, uint64_t start, uint
 	return 0;
 }
 
-/*
- * MADV_HUGEPAGE / MADV_NOHUGEPAGE on [start, end): split, set the flags,
- * merge.  Registration with khugepaged: [6.1, 6.12] hugepage_madvise() calls
- * khugepaged_enter_vma() for every VMA of the range with the new flags, on
- * the VMA as it was before the split, changed or not; [7.3]
- * madvise_update_vma() only when the flags changed and VM_HUGEPAGE is set.
- */
+
+/* MADV_HUGEPAGE / MADV_NOHUGEPAGE on [start, end): split, set the flags, merge. */
 static int advise_flags(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end,
 			enum khp_advice adv)
 {

@@ -10,7 +10,8 @@
  *  - a folio's counters equal what the page tables of all live mms imply:
  *    pmc[i] = PTEs mapping subpage i, entire_mapcount = PMDs mapping it,
  *    large_mapcount = all of them, nr_pages_mapped = #{i : pmc[i] > 0};
- *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0);
+ *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0)
+ *    + the entries of the lru_add batch naming it;
  *  - MM-ID slots (large folios) follow KR 5.3: a slot's count never exceeds
  *    the mappings its mm really holds, and a free slot has count 0;
  *  - a free folio is mapped nowhere; every allocated folio is referenced;
@@ -129,6 +130,19 @@ struct vm_events {
 	long pgfree;                  /* pages ever freed */
 };
 
+/*
+ * ---- the per-CPU lru_add batch (cpu_fbatches.lru_add) ------------------
+ * folio_putback_lru() -> folio_add_lru() holds one reference on each small
+ * folio until the batch drains.  Only collapse puts folios back in the
+ * model (khugepaged/collapse.c); every other folio is on the LRU.
+ */
+#define LRU_BATCH_MAX 31u    /* the largest PAGEVEC_SIZE / FOLIO_BATCH_SIZE */
+
+struct lru_batch {
+	uint32_t folio[LRU_BATCH_MAX];   /* folio ids, one reference each */
+	unsigned nr;
+};
+
 /* ---- the world ------------------------------------------------------- */
 struct khp_world {
 	struct khp_config cfg;
@@ -148,6 +162,7 @@ struct khp_world {
 	bool check;
 	bool in_fault;                /* inside handle_mm_fault(): lru_gen_in_fault() */
 	struct vm_events vm_events;   /* read by khugepaged's per-step accounting */
+	struct lru_batch lru_add;     /* empty between khugepaged / collapse steps */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
 	uint32_t mark_gen;
 	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
