@@ -290,6 +290,21 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
 	return 0;
 }
 
+/*
+ * With the checker on, the invariants are also checked after every collapse
+ * attempt, while the lru_add batch may hold references (a step's end drains it).
+ */
+static void collapse_check(const struct khp_world *w)
+{
+	char msg[160];
+
+	if (w->check && world_check(w, msg, sizeof(msg))) {
+		fprintf(stderr, "khpsim: invariant broken inside a collapse (%s): %s\n",
+			khp_profile_name(&w->prof), msg);
+		abort();
+	}
+}
+
 enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
 				    unsigned offset, unsigned order, bool khugepaged,
 				    unsigned unmapped, struct khp_record *rec)
@@ -316,6 +331,7 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 	} else {
 		folio_put(w, id, 1);
 	}
+	collapse_check(w);
 	if (rec) {
 		rec->alloc_pages += w->vm_events.pgalloc - before.pgalloc;
 		rec->freed_pages += w->vm_events.pgfree - before.pgfree;

@@ -6,7 +6,8 @@
  * pool, the swap slots.  Folios and swap slots are named by 32-bit ids
  * (index into their pool, 0 = none) because the pools are reallocated.
  *
- * Invariants (checked by check.c after every op when enabled):
+ * Invariants (checked by check.c after every op, and after every collapse
+ * attempt, when enabled):
  *  - a folio's counters equal what the page tables of all live mms imply:
  *    pmc[i] = PTEs mapping subpage i, entire_mapcount = PMDs mapping it,
  *    large_mapcount = all of them, nr_pages_mapped = #{i : pmc[i] > 0};
