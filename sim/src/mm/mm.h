@@ -303,6 +303,10 @@ int op_zap(struct khp_world *w, const struct khp_op *op);
 int op_exit(struct khp_world *w, const struct khp_op *op);
 int op_touch(struct khp_world *w, const struct khp_op *op);
 
+/* ---- lru.c ----------------------------------------------------------- */
+void lru_add_drain(struct khp_world *w);
+void folio_putback_lru(struct khp_world *w, uint32_t id);
+
 /* ---- check.c --------------------------------------------------------- */
 int world_check(const struct khp_world *w, char *msg, size_t len);
 
