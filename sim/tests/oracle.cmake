@@ -49,3 +49,10 @@ foreach(case IN ITEMS
                    $<TARGET_FILE:khpsim> ${argv})
   set_tests_properties(cli/oracle-exit-${name} PROPERTIES LABELS cli)
 endforeach()
+
+# scripts/oracle with a stand-in for QEMU that replays those logs: a guest
+# that panics or hangs is booted again, one that never completes gives exit
+# 3, a difference exit 1 (sim/tests/oracle-retry.sh).
+add_test(NAME cli/oracle-retry
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/oracle-retry.sh $<TARGET_FILE:khpsim>)
+set_tests_properties(cli/oracle-retry PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 300)
