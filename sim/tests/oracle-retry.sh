@@ -24,7 +24,8 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# A kernel cache that scripts/oracle takes as already fetched.
+# A kernel cache that scripts/oracle takes as already fetched.  The package
+# of 6.1 is read from its .deb (as after a download), the others' are noted.
 for k in 6.1 6.12 7.3; do
 	d="$tmp/cache/kernels/$k"
 	mkdir -p "$d"
@@ -33,6 +34,21 @@ for k in 6.1 6.12 7.3; do
 	echo "fake-$k" >"$d/version"
 	echo "linux-image-fake-$k=$k.0-1" >"$d/package"
 done
+if command -v dpkg-deb >/dev/null; then
+	pkg="$tmp/pkg"
+	mkdir -p "$pkg/DEBIAN" "$pkg/boot" "$tmp/cache/kernels/6.1/debs"
+	: >"$pkg/boot/vmlinuz-fake-6.1"
+	# a listing longer than a pipe buffer, as a real kernel package has
+	mkdir -p "$pkg/lib/modules/fake-6.1/kernel"
+	(cd "$pkg/lib/modules/fake-6.1/kernel" && seq -f 'a-module-with-a-long-name-%04g.ko' 1 1500 |
+		xargs touch)
+	printf '%s\n' "Package: linux-image-fake-6.1" "Version: 6.1.99-7" "Architecture: amd64" \
+		"Maintainer: khpsim tests <tests@invalid>" "Description: a stand-in kernel" \
+		>"$pkg/DEBIAN/control"
+	dpkg-deb -b "$pkg" "$tmp/cache/kernels/6.1/debs/linux-image-fake-6.1_6.1.99-7_amd64.deb" \
+		>/dev/null
+	rm "$tmp/cache/kernels/6.1/package"
+fi
 
 # The stand-in: boot N of kernel TAG prints what item N of $KHP_FAKE_PLAN
 # ("TAG=ITEM,ITEM... TAG=...") says (the last item repeats; no entry: good).
@@ -108,6 +124,14 @@ grep -q 'package_version":"7.3.0-1"' "$tmp/retried/summary.json" ||
 	{ echo "oracle-retry: no package version in the summary"; fail=1; }
 [ -e "$tmp/retried/guest-7.3.boot1.log" ] ||
 	{ echo "oracle-retry: the log of the failed boot was not kept"; fail=1; }
+
+if command -v dpkg-deb >/dev/null; then
+	run from-deb 0 "" --kernels 6.1
+	expect from-deb 'kernel 6.1: fake-6.1, package linux-image-fake-6.1=6.1.99-7'
+	grep -q '"package":"linux-image-fake-6.1","package_version":"6.1.99-7"' \
+		"$tmp/from-deb/summary.json" ||
+		{ echo "oracle-retry: the package of the .deb is not in the summary"; fail=1; }
+fi
 
 run gave-up 3 "7.3=panic-early" --kernels 7.3
 expect gave-up 'kernel 7.3: boot 3 of 3: panicked.*giving up'
