@@ -51,20 +51,24 @@ static struct khp_oracle_row *row_push(struct khp_oracle_rows *rows,
 	return r;
 }
 
+/* A refused scenario counts nowhere; a whole-scenario row (step -1) is no
+ * step but counts in its verdict. */
 static void count(struct khp_oracle_totals *t, const struct khp_oracle_row *r)
 {
-	if (r->verdict == KHP_ORACLE_REFUSED)
+	unsigned *c[] = {
+		[KHP_ORACLE_AGREE] = &t->agree,
+		[KHP_ORACLE_DIFFER] = &t->differ,
+		[KHP_ORACLE_SKIPPED] = &t->skipped,
+		[KHP_ORACLE_KNOWN] = &t->known,
+		[KHP_ORACLE_MISSING] = &t->missing,
+		[KHP_ORACLE_NOT_RUN] = &t->not_run,
+		[KHP_ORACLE_REFUSED] = NULL,
+	};
+
+	if (!c[r->verdict])
 		return;
 	t->steps += r->step >= 0;
-	switch (r->verdict) {
-	case KHP_ORACLE_AGREE: t->agree++; break;
-	case KHP_ORACLE_DIFFER: t->differ++; break;
-	case KHP_ORACLE_KNOWN: t->known++; break;
-	case KHP_ORACLE_SKIPPED: t->skipped++; break;
-	case KHP_ORACLE_MISSING: t->missing++; break;
-	case KHP_ORACLE_NOT_RUN: t->not_run++; break;
-	case KHP_ORACLE_REFUSED: break;
-	}
+	(*c[r->verdict])++;
 }
 
 static bool uses_pageout(const struct khp_scenario *sc)
