@@ -43,7 +43,7 @@ static void usage(FILE *f)
 	for (i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %-10s %s\n", khp_cmds[i].name, khp_cmds[i].summary);
 	fputs("\nExit status: 0 ok, 1 an expectation failed or a finding was made,\n"
-	      "2 bad input or usage error.\n", f);
+	      "2 bad input or usage error, 3 (oracle) a guest kernel did not complete.\n", f);
 }
 
 static const struct khp_cmd *find_cmd(const char *name)
