@@ -44,6 +44,10 @@ extern "C" {
 #define KHP_MAX_OP_PAGES    (1u << 20)    /* pages one op may cover */
 #define KHP_MAX_PAGES_IN_USE (1u << 22)   /* pages allocated in one world */
 #define KHP_MAX_VMAS        4096u         /* VMAs per mm */
+/* Page-table entries in one world: every populated PMD entry (a PTE table or
+ * a huge mapping) counts pmd_pages, so a world holds at most
+ * KHP_MAX_PTES / pmd_pages PMD entries (16384 at 512 pages). */
+#define KHP_MAX_PTES        (1u << 23)
 #define KHP_MAP_MAX         (KHP_PMD_PAGES_MAX + 1)
 
 /* ---- profiles -------------------------------------------------------- */
