@@ -16,57 +16,37 @@ struct expect {
 	int32_t lru;         /* references held by the lru_add batch */
 };
 
-#define FAIL(...) do { snprintf(msg, len, __VA_ARGS__); goto out; } while (0)
+/* The checker's recount: per folio what the page tables imply, per swap slot its PTEs. */
+struct recount {
+	struct expect *e;
+	uint32_t *swapc;
+	char *msg;
+	size_t len;
+};
 
-static int check_vmas(const struct khp_world *w, const struct mm *mm, unsigned m, char *msg,
-		      size_t len)
+#define FAIL(...) do { snprintf(msg, len, __VA_ARGS__); return -EUCLEAN; } while (0)
+
+static int check_vmas(const struct mm *mm, unsigned m, char *msg, size_t len)
 {
 	for (uint32_t i = 0; i < mm->nr_vmas; i++) {
 		const struct vma *v = &mm->vmas[i];
 
-		if (v->start >= v->end || (i && mm->vmas[i - 1].end > v->start)) {
-			snprintf(msg, len, "mm %u: VMA %u [%#llx, %#llx) unordered or empty", m, i,
-				 (unsigned long long)v->start, (unsigned long long)v->end);
-			return -EUCLEAN;
-		}
+		if (v->start >= v->end || (i && mm->vmas[i - 1].end > v->start))
+			FAIL("mm %u: VMA %u [%#llx, %#llx) unordered or empty", m, i,
+			     (unsigned long long)v->start, (unsigned long long)v->end);
 	}
-	for (uint32_t i = 1; i < mm->nr_pmds; i++) {
-		if (mm->pmds[i - 1].index >= mm->pmds[i].index) {
-			snprintf(msg, len, "mm %u: PMD entries out of order", m);
-			return -EUCLEAN;
-		}
-	}
-	(void)w;
+	for (uint32_t i = 1; i < mm->nr_pmds; i++)
+		if (mm->pmds[i - 1].index >= mm->pmds[i].index)
+			FAIL("mm %u: PMD entries out of order", m);
 	return 0;
 }
 
-int world_check(const struct khp_world *w, char *msg, size_t len)
+/* The references the lru_add batch holds (lru.c): small allocated folios, never full. */
+static int recount_lru(const struct khp_world *w, struct recount *rc)
 {
-	uint32_t nf = w->nr_folios ? w->nr_folios : 1;
-	struct expect *e = calloc(nf, sizeof(*e));
-	uint32_t *swapc = calloc(w->nr_swap ? w->nr_swap : 1, sizeof(uint32_t));
-	long pages = 0, slots = 0;
-	int ret = -EUCLEAN;
+	char *msg = rc->msg;
+	size_t len = rc->len;
 
-	if (!e || !swapc) {
-		snprintf(msg, len, "out of memory in the checker");
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (uint32_t id = 1; id < w->nr_folios; id++) {
-		const struct folio *f = &w->folios[id];
-
-		if (f->refcount) {
-			e[id].pmc = calloc(folio_nr_pages(f), sizeof(int32_t));
-			if (!e[id].pmc) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			pages += folio_nr_pages(f);
-		}
-	}
-	for (uint32_t i = 0; i < w->nr_pins; i++)
-		e[w->pins[i].folio].pins++;
 	if (w->lru_add.nr >= LRU_BATCH_MAX)
 		FAIL("lru_add batch holds %u folios: it drains when full", w->lru_add.nr);
 	for (unsigned i = 0; i < w->lru_add.nr; i++) {
@@ -74,122 +54,163 @@ int world_check(const struct khp_world *w, char *msg, size_t len)
 
 		if (!id || id >= w->nr_folios || !w->folios[id].refcount || w->folios[id].order)
 			FAIL("lru_add batch entry %u: folio %u is not an allocated small folio", i, id);
-		e[id].lru++;
+		rc->e[id].lru++;
 	}
+	return 0;
+}
+
+/* A huge PMD entry: inside one VMA, mapping an allocated PMD-order folio. */
+static int recount_huge_pmd(const struct khp_world *w, const struct mm *mm, unsigned m,
+			    const struct pmd *pmd, struct recount *rc)
+{
+	uint64_t base = pmd->index << w->pmd_order;
+	const struct vma *v = vma_find((struct mm *)mm, base);
+	char *msg = rc->msg;
+	size_t len = rc->len;
+
+	if (!v || v->end < base + pmd_nr(w))
+		FAIL("mm %u: huge PMD %#llx not inside one VMA", m, (unsigned long long)base);
+	if (pmd->kind == PMD_HUGE) {
+		const struct folio *f = &w->folios[pmd->folio];
+
+		if (!f->refcount || f->order != w->pmd_order)
+			FAIL("mm %u: PMD %#llx maps a free or small folio %u", m,
+			     (unsigned long long)base, pmd->folio);
+		rc->e[pmd->folio].entire++;
+		rc->e[pmd->folio].large++;
+		rc->e[pmd->folio].per_mm[m]++;
+	}
+	return 0;
+}
+
+/* One PTE at addr: inside a VMA; a swap entry names a used slot; a page is allocated. */
+static int recount_pte(const struct khp_world *w, const struct mm *mm, unsigned m, uint64_t addr,
+		       const struct pte *pte, struct recount *rc)
+{
+	char *msg = rc->msg;
+	size_t len = rc->len;
+
+	if (pte->kind == PTE_NONE)
+		return 0;
+	if (!vma_find((struct mm *)mm, addr))
+		FAIL("mm %u: PTE at %#llx outside any VMA", m, (unsigned long long)addr);
+	if (pte->kind == PTE_SWAP) {
+		if (!pte->val || pte->val >= w->nr_swap || !w->swap[pte->val].used)
+			FAIL("mm %u: swap PTE at %#llx names free slot %u", m,
+			     (unsigned long long)addr, pte->val);
+		rc->swapc[pte->val]++;
+	}
+	if (pte->kind != PTE_PRESENT)
+		return 0;
+	if (!pte->val || pte->val >= w->nr_folios || !w->folios[pte->val].refcount)
+		FAIL("mm %u: PTE at %#llx maps free folio %u", m, (unsigned long long)addr, pte->val);
+	if (pte->subpage >= folio_nr_pages(&w->folios[pte->val]))
+		FAIL("mm %u: PTE at %#llx maps subpage %u beyond folio %u", m,
+		     (unsigned long long)addr, pte->subpage, pte->val);
+	rc->e[pte->val].pmc[pte->subpage]++;
+	rc->e[pte->val].large++;
+	rc->e[pte->val].per_mm[m]++;
+	return 0;
+}
+
+/* Every mapping of every live mm, counted into rc. */
+static int recount_mappings(const struct khp_world *w, struct recount *rc)
+{
 	for (unsigned m = 0; m < w->nr_mms; m++) {
 		const struct mm *mm = &w->mms[m];
 
 		if (!mm->alive)
 			continue;
-		if (check_vmas(w, mm, m, msg, len))
-			goto out;
+		if (check_vmas(mm, m, rc->msg, rc->len))
+			return -EUCLEAN;
 		for (uint32_t p = 0; p < mm->nr_pmds; p++) {
 			const struct pmd *pmd = &mm->pmds[p];
 			uint64_t base = pmd->index << w->pmd_order;
 
 			if (pmd->kind != PMD_TABLE) {
-				const struct vma *v = vma_find((struct mm *)mm, base);
-
-				if (!v || v->end < base + pmd_nr(w))
-					FAIL("mm %u: huge PMD %#llx not inside one VMA", m,
-					     (unsigned long long)base);
-				if (pmd->kind == PMD_HUGE) {
-					const struct folio *f = &w->folios[pmd->folio];
-
-					if (!f->refcount || f->order != w->pmd_order)
-						FAIL("mm %u: PMD %#llx maps a free or small folio %u", m,
-						     (unsigned long long)base, pmd->folio);
-					e[pmd->folio].entire++;
-					e[pmd->folio].large++;
-					e[pmd->folio].per_mm[m]++;
-				}
+				if (recount_huge_pmd(w, mm, m, pmd, rc))
+					return -EUCLEAN;
 				continue;
 			}
-			for (unsigned i = 0; i < pmd_nr(w); i++) {
-				const struct pte *pte = &pmd->ptes[i];
-
-				if (pte->kind == PTE_NONE)
-					continue;
-				if (!vma_find((struct mm *)mm, base + i))
-					FAIL("mm %u: PTE at %#llx outside any VMA", m,
-					     (unsigned long long)(base + i));
-				if (pte->kind == PTE_SWAP) {
-					if (!pte->val || pte->val >= w->nr_swap || !w->swap[pte->val].used)
-						FAIL("mm %u: swap PTE at %#llx names free slot %u", m,
-						     (unsigned long long)(base + i), pte->val);
-					swapc[pte->val]++;
-				}
-				if (pte->kind != PTE_PRESENT)
-					continue;
-				if (!pte->val || pte->val >= w->nr_folios || !w->folios[pte->val].refcount)
-					FAIL("mm %u: PTE at %#llx maps free folio %u", m,
-					     (unsigned long long)(base + i), pte->val);
-				if (pte->subpage >= folio_nr_pages(&w->folios[pte->val]))
-					FAIL("mm %u: PTE at %#llx maps subpage %u beyond folio %u", m,
-					     (unsigned long long)(base + i), pte->subpage, pte->val);
-				e[pte->val].pmc[pte->subpage]++;
-				e[pte->val].large++;
-				e[pte->val].per_mm[m]++;
-			}
+			for (unsigned i = 0; i < pmd_nr(w); i++)
+				if (recount_pte(w, mm, m, base + i, &pmd->ptes[i], rc))
+					return -EUCLEAN;
 		}
 	}
-	for (uint32_t id = 1; id < w->nr_folios; id++) {
-		const struct folio *f = &w->folios[id];
-		const int16_t *pmc = folio_pmc_c(f);
-		unsigned nr = folio_nr_pages(f), mapped = 0, mms = 0;
-		int cache = (f->flags & FOLIO_SWAPCACHE) ? (int)nr : 0;
+	return 0;
+}
 
-		if (!f->refcount)
+/* The MM-ID slots of a large folio (folio_add_rmap_ptes() [7.3]): counts bounded by the mm's mappings. */
+static int check_mm_ids(const struct khp_world *w, uint32_t id, const struct expect *e,
+			char *msg, size_t len)
+{
+	const struct folio *f = &w->folios[id];
+	unsigned mms = 0;
+
+	for (unsigned m = 0; m < w->nr_mms; m++)
+		mms += e->per_mm[m] > 0;
+	for (int s = 0; s < 2; s++) {
+		unsigned owner = KHP_MAX_MMS;
+
+		if (!f->mm_id[s]) {
+			if (f->mm_id_mapcount[s])
+				FAIL("folio %u: free MM-ID slot %d has count %d", id, s,
+				     f->mm_id_mapcount[s]);
 			continue;
-		for (unsigned i = 0; i < nr; i++) {
-			if (pmc[i] != e[id].pmc[i])
-				FAIL("folio %u: subpage %u mapcount %d, page tables say %d", id, i,
-				     pmc[i], e[id].pmc[i]);
-			mapped += pmc[i] > 0;
 		}
-		if (f->entire_mapcount != e[id].entire)
-			FAIL("folio %u: entire mapcount %d, page tables say %d", id,
-			     f->entire_mapcount, e[id].entire);
-		if (f->large_mapcount != e[id].large)
-			FAIL("folio %u: large mapcount %d, page tables say %d", id,
-			     f->large_mapcount, e[id].large);
-		if (f->nr_pages_mapped != (int)mapped)
-			FAIL("folio %u: nr_pages_mapped %d, page tables say %u", id,
-			     f->nr_pages_mapped, mapped);
-		if (f->pincount != e[id].pins)
-			FAIL("folio %u: pincount %d, %d pins held", id, f->pincount, e[id].pins);
-		if (f->refcount != f->large_mapcount + f->pincount + cache + e[id].lru)
-			FAIL("folio %u: refcount %d != mappings %d + pins %d + swap cache %d"
-			     " + lru batch %d", id, f->refcount, f->large_mapcount, f->pincount,
-			     cache, e[id].lru);
-		if (cache && (f->order || !f->swap || w->swap[f->swap].folio != id))
-			FAIL("folio %u: swap cache link broken", id);
-		if (!f->order)
-			continue;
 		for (unsigned m = 0; m < w->nr_mms; m++)
-			mms += e[id].per_mm[m] > 0;
-		for (int s = 0; s < 2; s++) {
-			unsigned owner = KHP_MAX_MMS;
-
-			if (!f->mm_id[s]) {
-				if (f->mm_id_mapcount[s])
-					FAIL("folio %u: free MM-ID slot %d has count %d", id, s,
-					     f->mm_id_mapcount[s]);
-				continue;
-			}
-			for (unsigned m = 0; m < w->nr_mms; m++)
-				if (w->mms[m].alive && w->mms[m].mm_id == f->mm_id[s])
-					owner = m;
-			if (owner == KHP_MAX_MMS || f->mm_id_mapcount[s] <= 0 ||
-			    f->mm_id_mapcount[s] > e[id].per_mm[owner])
-				FAIL("folio %u: MM-ID slot %d (id %u) count %d exceeds its mm's mappings",
-				     id, s, f->mm_id[s], f->mm_id_mapcount[s]);
-		}
-		if (mms > 1 && !(f->flags & FOLIO_SHARED_BIT))
-			FAIL("folio %u: mapped by %u mms but the MM-ID shared bit is clear", id, mms);
+			if (w->mms[m].alive && w->mms[m].mm_id == f->mm_id[s])
+				owner = m;
+		if (owner == KHP_MAX_MMS || f->mm_id_mapcount[s] <= 0 ||
+		    f->mm_id_mapcount[s] > e->per_mm[owner])
+			FAIL("folio %u: MM-ID slot %d (id %u) count %d exceeds its mm's mappings",
+			     id, s, f->mm_id[s], f->mm_id_mapcount[s]);
 	}
-	if (pages != w->pages_in_use)
-		FAIL("pages_in_use %ld, allocated folios hold %ld", w->pages_in_use, pages);
+	if (mms > 1 && !(f->flags & FOLIO_SHARED_BIT))
+		FAIL("folio %u: mapped by %u mms but the MM-ID shared bit is clear", id, mms);
+	return 0;
+}
+
+/* One allocated folio's counters against the recount. */
+static int check_folio(const struct khp_world *w, uint32_t id, const struct expect *e,
+		       char *msg, size_t len)
+{
+	const struct folio *f = &w->folios[id];
+	const int16_t *pmc = folio_pmc_c(f);
+	unsigned nr = folio_nr_pages(f), mapped = 0;
+	int cache = (f->flags & FOLIO_SWAPCACHE) ? (int)nr : 0;
+
+	for (unsigned i = 0; i < nr; i++) {
+		if (pmc[i] != e->pmc[i])
+			FAIL("folio %u: subpage %u mapcount %d, page tables say %d", id, i,
+			     pmc[i], e->pmc[i]);
+		mapped += pmc[i] > 0;
+	}
+	if (f->entire_mapcount != e->entire)
+		FAIL("folio %u: entire mapcount %d, page tables say %d", id,
+		     f->entire_mapcount, e->entire);
+	if (f->large_mapcount != e->large)
+		FAIL("folio %u: large mapcount %d, page tables say %d", id, f->large_mapcount,
+		     e->large);
+	if (f->nr_pages_mapped != (int)mapped)
+		FAIL("folio %u: nr_pages_mapped %d, page tables say %u", id, f->nr_pages_mapped,
+		     mapped);
+	if (f->pincount != e->pins)
+		FAIL("folio %u: pincount %d, %d pins held", id, f->pincount, e->pins);
+	if (f->refcount != f->large_mapcount + f->pincount + cache + e->lru)
+		FAIL("folio %u: refcount %d != mappings %d + pins %d + swap cache %d"
+		     " + lru batch %d", id, f->refcount, f->large_mapcount, f->pincount,
+		     cache, e->lru);
+	if (cache && (f->order || !f->swap || w->swap[f->swap].folio != id))
+		FAIL("folio %u: swap cache link broken", id);
+	return f->order ? check_mm_ids(w, id, e, msg, len) : 0;
+}
+
+/* Swap slots: count = swap PTEs, no leak, the in-use total. */
+static int check_swap(const struct khp_world *w, const uint32_t *swapc, char *msg, size_t len)
+{
+	long slots = 0;
+
 	for (uint32_t s = 1; s < w->nr_swap; s++) {
 		const struct swap_slot *sl = &w->swap[s];
 
@@ -203,12 +224,67 @@ int world_check(const struct khp_world *w, char *msg, size_t len)
 	}
 	if (slots != w->swap_in_use)
 		FAIL("swap slots in use %ld, counted %ld", w->swap_in_use, slots);
-	ret = 0;
-out:
-	if (e)
-		for (uint32_t id = 0; id < nf; id++)
-			free(e[id].pmc);
-	free(e);
-	free(swapc);
+	return 0;
+}
+
+/* The recount's tables: one subpage array per allocated folio; pages they hold. */
+static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pages)
+{
+	uint32_t nf = w->nr_folios ? w->nr_folios : 1;
+
+	rc->e = calloc(nf, sizeof(*rc->e));
+	rc->swapc = calloc(w->nr_swap ? w->nr_swap : 1, sizeof(uint32_t));
+	if (!rc->e || !rc->swapc)
+		return -ENOMEM;
+	for (uint32_t id = 1; id < w->nr_folios; id++) {
+		const struct folio *f = &w->folios[id];
+
+		if (!f->refcount)
+			continue;
+		rc->e[id].pmc = calloc(folio_nr_pages(f), sizeof(int32_t));
+		if (!rc->e[id].pmc)
+			return -ENOMEM;
+		*pages += folio_nr_pages(f);
+	}
+	for (uint32_t i = 0; i < w->nr_pins; i++)
+		rc->e[w->pins[i].folio].pins++;
+	return 0;
+}
+
+static void recount_free(const struct khp_world *w, struct recount *rc)
+{
+	if (rc->e)
+		for (uint32_t id = 0; id < (w->nr_folios ? w->nr_folios : 1); id++)
+			free(rc->e[id].pmc);
+	free(rc->e);
+	free(rc->swapc);
+}
+
+static int check_all(const struct khp_world *w, struct recount *rc, long pages)
+{
+	char *msg = rc->msg;
+	size_t len = rc->len;
+
+	if (recount_lru(w, rc) || recount_mappings(w, rc))
+		return -EUCLEAN;
+	for (uint32_t id = 1; id < w->nr_folios; id++)
+		if (w->folios[id].refcount && check_folio(w, id, &rc->e[id], msg, len))
+			return -EUCLEAN;
+	if (pages != w->pages_in_use)
+		FAIL("pages_in_use %ld, allocated folios hold %ld", w->pages_in_use, pages);
+	return check_swap(w, rc->swapc, msg, len);
+}
+
+int world_check(const struct khp_world *w, char *msg, size_t len)
+{
+	struct recount rc = { .msg = msg, .len = len };
+	long pages = 0;
+	int ret = recount_alloc(w, &rc, &pages);
+
+	if (ret)
+		snprintf(msg, len, "out of memory in the checker");
+	else
+		ret = check_all(w, &rc, pages);
+	recount_free(w, &rc);
 	return ret;
 }
