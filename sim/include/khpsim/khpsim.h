@@ -17,8 +17,14 @@
  *   -ENOMEM  a world limit was hit (pages in use, VMAs)
  *   -E2BIG   program longer than KHP_MAX_OPS
  *   -EUCLEAN an invariant of the world is broken (a simulator bug)
+ *   -EBUSY   inside the model only: a folio cannot be split now
+ *            (split_folio()); the callers carry on as the kernel does
  * Functions that can fail for a reason a user must read also leave a
- * one-line message (khp_world_error(), struct khp_run.errmsg).
+ * one-line message (khp_world_error(), struct khp_run.errmsg, or a msg
+ * buffer argument); khp_world_new() has none: khp_config_check() and
+ * khp_rules_check() say why a config or profile is refused.  Positive
+ * errno values are data, never return codes: khp_record.err is the errno
+ * MADV_COLLAPSE returned to the modelled program.
  *
  * Addresses and lengths are in pages (virtual page numbers); PMD range k
  * covers [k * pmd_pages, (k + 1) * pmd_pages).

@@ -229,25 +229,10 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
 	if (order == w->pmd_order) {
 		free(pmd->ptes);    /* deposited as the THP's page table */
 		pmd->ptes = NULL;
-		pmd->kind = PMD_HUGE;
-		pmd->folio = id;
-		pmd->flags = flags | PTE_DIRTY;   /* mk_huge_pmd() + pmd_mkdirty() */
-		rmap_add_pmd(w, id, mm);
-		/* [6.12, 7.3] deferred_split_folio(folio, false) */
-		if (w->rules->thp_shrinker && w->cfg.shrink_underused)
-			folio_of(w, id)->flags |= FOLIO_DEFERRED;
+		map_anon_folio_pmd(w, mm, pmd, id, flags | PTE_DIRTY);  /* mk_huge_pmd() + pmd_mkdirty() */
 		return 0;
 	}
-	folio_get(w, id, (int)nr - 1);
-	for (unsigned i = 0; i < nr; i++) {
-		struct pte *pte = &pmd->ptes[offset + i];
-
-		pte->kind = PTE_PRESENT;
-		pte->val = id;
-		pte->subpage = (uint16_t)i;
-		pte->flags = flags;
-	}
-	rmap_add_ptes(w, id, 0, nr, mm);
+	map_anon_folio_pte(w, mm, &pmd->ptes[offset], id, nr, flags);
 	return 0;
 }
 

@@ -17,9 +17,9 @@ static void set_data(struct folio *f, unsigned sub)
 	folio_data(f)[sub] = 1;
 }
 
-/* do_huge_pmd_anonymous_page(); returns 1 when it handled the fault */
+/* do_huge_pmd_anonymous_page(); *done unless it falls back to small pages */
 static int do_huge_pmd_anonymous_page(struct khp_world *w, struct mm *mm, struct vma *v,
-				      uint64_t addr, bool write)
+				      uint64_t addr, bool write, bool *done)
 {
 	uint64_t index = pmd_index(w, addr), base = index << w->pmd_order;
 	struct pmd *pmd;
@@ -36,7 +36,8 @@ static int do_huge_pmd_anonymous_page(struct khp_world *w, struct mm *mm, struct
 			return ret;
 		pmd->kind = PMD_HUGE_ZERO;
 		pmd->flags = PTE_YOUNG;
-		return 1;
+		*done = true;
+		return 0;
 	}
 	if (folio_alloc_huge_fails(w))
 		return 0;    /* THP_FAULT_FALLBACK: small pages */
@@ -48,15 +49,12 @@ static int do_huge_pmd_anonymous_page(struct khp_world *w, struct mm *mm, struct
 		folio_put(w, id, 1);
 		return ret;
 	}
-	pmd->folio = id;
-	pmd->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
-	rmap_add_pmd(w, id, mm);
+	map_anon_folio_pmd(w, mm, pmd, id,
+			   PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0));
 	if (write)
 		set_data(folio_of(w, id), (unsigned)(addr - base));
-	/* 6.12+: deferred_split_folio(folio, false) for the underused shrinker */
-	if (w->rules->thp_shrinker && w->cfg.shrink_underused)
-		folio_of(w, id)->flags |= FOLIO_DEFERRED;
-	return 1;
+	*done = true;
+	return 0;
 }
 
 /* alloc_anon_folio() [6.12+]: the largest enabled mTHP order whose aligned range is all none */
@@ -96,16 +94,8 @@ static int do_anonymous_write(struct khp_world *w, struct mm *mm, struct vma *v,
 	ret = folio_alloc(w, order, &id);
 	if (ret)
 		return ret;
-	folio_get(w, id, (int)nr - 1);
-	for (unsigned i = 0; i < nr; i++) {
-		struct pte *pte = &ptes[first + i];
-
-		pte->kind = PTE_PRESENT;
-		pte->val = id;
-		pte->subpage = (uint16_t)i;
-		pte->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0);
-	}
-	rmap_add_ptes(w, id, 0, nr, mm);
+	map_anon_folio_pte(w, mm, &ptes[first], id, nr,
+			   PTE_YOUNG | PTE_DIRTY | PTE_EXCL | ((v->flags & VM_WRITE) ? PTE_WRITE : 0));
 	set_data(folio_of(w, id), (unsigned)(addr - base) - first);
 	return 0;
 }
@@ -223,103 +213,79 @@ int do_swap_page(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *
 	return do_wp_page(w, mm, v, pte);
 }
 
+/* do_huge_pmd_wp_page(): reuse an exclusive THP (*done), else split the PMD and COW one page */
 static int do_huge_pmd_wp_page(struct khp_world *w, struct mm *mm, struct pmd *pmd,
-			       unsigned sub)
+			       unsigned sub, bool *done)
 {
 	struct folio *f = folio_of(w, pmd->folio);
 
 	if ((pmd->flags & PTE_EXCL) || f->refcount == 1) {
 		pmd->flags |= PTE_WRITE | PTE_DIRTY | PTE_YOUNG | PTE_EXCL;
 		set_data(f, sub);
-		return 1;
+		*done = true;
+		return 0;
 	}
-	/* fallback: split the PMD, then COW one 4 KiB page */
 	return split_huge_pmd(w, mm, pmd->index);
 }
 
-static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write);
-
-/* handle_mm_fault(): lru_gen_enter_fault() .. lru_gen_exit_fault() around the fault */
-int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
+/* do_huge_zero_wp_pmd() [7.3]: a write to the huge zero PMD maps a new THP (*done), else split */
+static int do_huge_zero_wp_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, unsigned sub,
+			       bool *done)
 {
+	uint32_t id;
 	int ret;
 
-	w->in_fault = true;
-	ret = __handle_mm_fault(w, mm, addr, write);
-	w->in_fault = false;
-	return ret;
+	if (!w->rules->huge_zero_wp_thp || folio_alloc_huge_fails(w))
+		return split_huge_pmd(w, mm, pmd->index);
+	ret = folio_alloc(w, w->pmd_order, &id);
+	if (ret)
+		return ret;
+	map_anon_folio_pmd(w, mm, pmd, id, PTE_YOUNG | PTE_DIRTY | PTE_EXCL | PTE_WRITE);
+	set_data(folio_of(w, id), sub);
+	*done = true;
+	return 0;
 }
 
-static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
+/*
+ * The PMD level of a fault (__handle_mm_fault()): pmd_none may take a THP,
+ * a huge PMD takes the access or a write fault; *done when nothing is left
+ * for the PTE level.
+ */
+static int handle_pmd_fault(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t addr,
+			    bool write, bool *done)
 {
-	uint64_t index = pmd_index(w, addr);
 	unsigned sub = (unsigned)(addr & (pmd_nr(w) - 1));
-	struct pmd *pmd = pmd_lookup(mm, index);
-	struct vma *v;
-	struct pte *pte;
-	int ret;
+	struct pmd *pmd = pmd_lookup(mm, pmd_index(w, addr));
 
-	/* an access the MMU completes itself: it only sets the accessed/dirty bits */
-	if (pmd && pmd->kind == PMD_TABLE) {
-		pte = &pmd->ptes[sub];
-		if (pte->kind == PTE_PRESENT && (!write || (pte->flags & PTE_WRITE))) {
-			pte->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
-			if (write)
-				set_data(folio_of(w, pte->val), pte->subpage);
-			return 0;
-		}
-	}
-	v = vma_find(mm, addr);
-	if (!pmd) {
-		ret = do_huge_pmd_anonymous_page(w, mm, v, addr, write);
-		if (ret)
-			return ret < 0 ? ret : 0;
-		pmd = pmd_lookup(mm, index);
-	}
-	if (pmd && pmd->kind == PMD_HUGE) {
+	if (!pmd)
+		return do_huge_pmd_anonymous_page(w, mm, v, addr, write, done);
+	if (pmd->kind == PMD_HUGE) {
 		/* huge_pmd_set_accessed(), unless it is a write to a read-only PMD */
+		if (!write || (pmd->flags & PTE_WRITE)) {
+			pmd->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+			if (write)
+				set_data(folio_of(w, pmd->folio), sub);
+			*done = true;
+			return 0;
+		}
+		return do_huge_pmd_wp_page(w, mm, pmd, sub, done);
+	}
+	if (pmd->kind == PMD_HUGE_ZERO) {
 		if (!write) {
-			pmd->flags |= PTE_YOUNG;
+			*done = true;
 			return 0;
 		}
-		if (pmd->flags & PTE_WRITE) {
-			pmd->flags |= PTE_DIRTY | PTE_YOUNG;
-			set_data(folio_of(w, pmd->folio), sub);
-			return 0;
-		}
-		ret = do_huge_pmd_wp_page(w, mm, pmd, sub);
-		if (ret)
-			return ret < 0 ? ret : 0;
-	} else if (pmd && pmd->kind == PMD_HUGE_ZERO) {
-		if (!write)
-			return 0;
-		/* [7.3] do_huge_zero_wp_pmd(): a new THP; else split and COW one page */
-		if (w->rules->huge_zero_wp_thp && !folio_alloc_huge_fails(w)) {
-			uint32_t id;
+		return do_huge_zero_wp_pmd(w, mm, pmd, sub, done);
+	}
+	return 0;
+}
 
-			ret = folio_alloc(w, w->pmd_order, &id);
-			if (ret)
-				return ret;
-			pmd->kind = PMD_HUGE;
-			pmd->folio = id;
-			pmd->flags = PTE_YOUNG | PTE_DIRTY | PTE_EXCL | PTE_WRITE;
-			rmap_add_pmd(w, id, mm);
-			set_data(folio_of(w, id), sub);
-			if (w->cfg.shrink_underused)
-				folio_of(w, id)->flags |= FOLIO_DEFERRED;
-			return 0;
-		}
-		ret = split_huge_pmd(w, mm, index);
-		if (ret)
-			return ret;
-	}
-	if (!pmd || pmd->kind != PMD_TABLE) {
-		ret = pte_alloc(w, mm, addr, &pte);
-		if (ret)
-			return ret;
-	} else {
-		pte = &pmd->ptes[sub];
-	}
+/* handle_pte_fault(): the PTE level */
+static int handle_pte_fault(struct khp_world *w, struct mm *mm, struct vma *v, struct pte *pte,
+			    uint64_t addr, bool write)
+{
+	unsigned sub = (unsigned)(addr & (pmd_nr(w) - 1));
+
 	switch (pte->kind) {
 	case PTE_NONE:
 		if (write)
@@ -343,6 +309,45 @@ static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, 
 		}
 		return do_wp_page(w, mm, v, pte);
 	}
+}
+
+static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
+{
+	struct pmd *pmd = pmd_lookup(mm, pmd_index(w, addr));
+	struct vma *v;
+	struct pte *pte;
+	bool done = false;
+	int ret;
+
+	/* an access the MMU completes itself: it only sets the accessed/dirty bits */
+	if (pmd && pmd->kind == PMD_TABLE) {
+		pte = &pmd->ptes[addr & (pmd_nr(w) - 1)];
+		if (pte->kind == PTE_PRESENT && (!write || (pte->flags & PTE_WRITE))) {
+			pte->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+			if (write)
+				set_data(folio_of(w, pte->val), pte->subpage);
+			return 0;
+		}
+	}
+	v = vma_find(mm, addr);
+	ret = handle_pmd_fault(w, mm, v, addr, write, &done);
+	if (ret || done)
+		return ret;
+	ret = pte_alloc(w, mm, addr, &pte);
+	if (ret)
+		return ret;
+	return handle_pte_fault(w, mm, v, pte, addr, write);
+}
+
+/* handle_mm_fault(): lru_gen_enter_fault() .. lru_gen_exit_fault() around the fault */
+int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
+{
+	int ret;
+
+	w->in_fault = true;
+	ret = __handle_mm_fault(w, mm, addr, write);
+	w->in_fault = false;
+	return ret;
 }
 
 /* A touch op: one fault per page of [addr, addr + pages) (write needs VM_WRITE). */

@@ -47,8 +47,12 @@ int khp_world_pmd_map(const struct khp_world *w, unsigned mmid, uint64_t addr, c
 	struct mm *mm;
 	struct pmd *pmd;
 
-	if (n < nr + 1 || !world_mm_ok(w, mmid) || addr >= KHP_ADDR_LIMIT)
+	if (n < nr + 1)
 		return -EINVAL;
+	if (!world_mm_ok(w, mmid))
+		return -ENOENT;
+	if (addr >= KHP_ADDR_LIMIT)
+		return -ERANGE;
 	mm = (struct mm *)&w->mms[mmid];
 	pmd = pmd_lookup(mm, pmd_index(w, addr));
 	for (unsigned i = 0; i < nr; i++) {

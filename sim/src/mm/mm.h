@@ -207,6 +207,10 @@ void rmap_add_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, 
 void rmap_remove_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm);
 void rmap_add_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
 void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
+void map_anon_folio_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, uint32_t id,
+			uint8_t flags);
+void map_anon_folio_pte(struct khp_world *w, struct mm *mm, struct pte *ptes, uint32_t id,
+			unsigned nr, uint8_t flags);
 
 /* 6.1 page_mapcount(): PTEs of this subpage + PMD mappings of the folio */
 static inline int page_mapcount(const struct folio *f, unsigned sub)

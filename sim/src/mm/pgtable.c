@@ -237,7 +237,8 @@ int pte_alloc(struct khp_world *w, struct mm *mm, uint64_t addr, struct pte **ou
 			return ret;
 	}
 	if (pmd->kind != PMD_TABLE)
-		return -EINVAL;
+		return khp_err(w, -EUCLEAN, "a PTE table wanted at %#llx of a huge PMD (simulator bug)",
+			       (unsigned long long)addr);
 	*out = &pmd->ptes[addr & (pmd_nr(w) - 1)];
 	return 0;
 }

@@ -149,3 +149,34 @@ bool page_shared(enum khp_shared_rule rule, const struct folio *f, unsigned sub)
 		return page_mapcount(f, sub) > 1;
 	}
 }
+
+/*
+ * map_anon_folio_pmd() [7.3] (set_pmd_at() and folio_add_new_anon_rmap() in
+ * 6.1, 6.12): map the new PMD-order folio id at pmd; on profiles with rule
+ * thp_shrinker it joins the deferred split queue (deferred_split_folio(folio,
+ * false)) for the underused shrinker.
+ */
+void map_anon_folio_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, uint32_t id,
+			uint8_t flags)
+{
+	pmd->kind = PMD_HUGE;
+	pmd->folio = id;
+	pmd->flags = flags;
+	rmap_add_pmd(w, id, mm);
+	if (w->rules->thp_shrinker && w->cfg.shrink_underused)
+		folio_of(w, id)->flags |= FOLIO_DEFERRED;
+}
+
+/* map_anon_folio_pte_nopf() [7.3]: map the nr pages of the new folio id at ptes[0..nr). */
+void map_anon_folio_pte(struct khp_world *w, struct mm *mm, struct pte *ptes, uint32_t id,
+			unsigned nr, uint8_t flags)
+{
+	folio_get(w, id, (int)nr - 1);
+	for (unsigned i = 0; i < nr; i++) {
+		ptes[i].kind = PTE_PRESENT;
+		ptes[i].val = id;
+		ptes[i].subpage = (uint16_t)i;
+		ptes[i].flags = flags;
+	}
+	rmap_add_ptes(w, id, 0, nr, mm);
+}
