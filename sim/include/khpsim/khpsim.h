@@ -82,6 +82,8 @@ const char *khp_kernel_name(enum khp_kernel k);
 
 /* ---- configuration (sysfs knobs and world shape) ---------------------- */
 enum khp_thp_mode { KHP_THP_NEVER, KHP_THP_MADVISE, KHP_THP_ALWAYS };
+const char *khp_thp_mode_name(enum khp_thp_mode m);   /* "never", "madvise", "always" */
+int khp_thp_mode_parse(const char *s, enum khp_thp_mode *out);
 
 struct khp_config {
 	unsigned pmd_pages;        /* HPAGE_PMD_NR: power of two, 8..512 */
@@ -98,7 +100,8 @@ struct khp_config {
 /* Kernel defaults for pmd_pages (none = n-1, swap = n/8, shared = n/2),
  * except thp = madvise as the kernel selftests use. */
 void khp_config_default(struct khp_config *c, unsigned pmd_pages);
-/* 0 or -EINVAL/-ERANGE; msg (may be NULL) names the offending field. */
+/* 0 or -EINVAL/-ERANGE; msg (may be NULL) names the offending field
+ * (the range rules of the knob table, khpsim/knobs.h). */
 int khp_config_check(const struct khp_config *c, char *msg, size_t msglen);
 unsigned khp_pmd_order(unsigned pmd_pages);
 
