@@ -327,9 +327,24 @@ unsigned khp_world_mm_id(const struct khp_world *w, unsigned mm);
 bool khp_world_mm_alive(const struct khp_world *w, unsigned mm);
 
 /* ---- running programs ------------------------------------------------- */
+struct khp_run;
+
+/*
+ * Progress of a long run: progress() is called after each op that brings
+ * the work done past a multiple of progress_work (default
+ * KHP_PROGRESS_WORK), where an op counts KHP_PROGRESS_OP_WORK plus the
+ * pages it covers (pmd_pages for a khugepaged visit).  Counted in ops, so
+ * the calls do not depend on the machine or the clock.
+ */
+#define KHP_PROGRESS_OP_WORK 512u
+#define KHP_PROGRESS_WORK    (1ull << 29)    /* a few seconds of a release build */
+
 struct khp_run_opts {
 	bool check;                /* invariant checker after every op */
 	bool maps;                 /* record the PMD map before each step */
+	void (*progress)(void *arg, const struct khp_run *run, size_t done, size_t nr_ops);
+	void *progress_arg;
+	uint64_t progress_work;    /* 0: KHP_PROGRESS_WORK */
 };
 
 struct khp_run {
@@ -350,7 +365,7 @@ int khp_run_program(const struct khp_program *p, struct khp_profile prof,
 int khp_run_in(struct khp_world *w, const struct khp_program *p,
 	       const struct khp_run_opts *opts, struct khp_run *run);
 void khp_run_free(struct khp_run *run);
-/* The record of program step `step`, or NULL. */
+/* The record of program step `step`, or NULL (binary search: records are in step order). */
 const struct khp_record *khp_run_record(const struct khp_run *run, size_t step);
 
 /* Largest fn_waste_pages over a run's records. */

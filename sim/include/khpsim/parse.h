@@ -61,6 +61,8 @@ size_t khp_utf8_len(const unsigned char *p, size_t avail);
  * most n - 1 bytes, cut on a character boundary.  Returns dst.
  */
 char *khp_text_escape(char *dst, size_t n, const char *s);
+/* The same on f, whole. */
+void khp_text_put(FILE *f, const char *s);
 
 /*
  * s as a JSON string literal on f: valid UTF-8 whatever s holds.  ", \ and

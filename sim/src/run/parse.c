@@ -106,7 +106,7 @@ int khp_parse_decimal(const char *s, double min, double max, double *out,
 	if (rc == -EINVAL || *end)
 		return say(msg, msglen, -EINVAL, "\"%s\" is not a decimal number", Q(s));
 	if (rc || v < min || v > max)
-		return say(msg, msglen, -ERANGE, "%s is out of range (%g..%g)", Q(s), min, max);
+		return say(msg, msglen, -ERANGE, "%s is out of range (%.10g..%.10g)", Q(s), min, max);
 	*out = v;
 	return 0;
 }

@@ -49,6 +49,29 @@ static bool is_c1(const unsigned char *p, size_t n)
 	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
 }
 
+/*
+ * The next character of p (len bytes left) for a terminal: *k bytes of
+ * input become the returned bytes (*outlen of them, in esc or at p).
+ */
+static const char *text_piece(const unsigned char *p, size_t len, char esc[8], size_t *k,
+			      size_t *outlen)
+{
+	*k = khp_utf8_len(p, len);
+	if (!*k || *p < 0x20 || *p == 0x7f) {
+		snprintf(esc, 8, "\\x%02x", *p);
+		*k = 1;
+		*outlen = 4;
+		return esc;
+	}
+	if (is_c1(p, *k)) {
+		snprintf(esc, 8, "\\u%04x", p[1]);
+		*outlen = 6;
+		return esc;
+	}
+	*outlen = *k;
+	return (const char *)p;
+}
+
 char *khp_text_escape(char *dst, size_t n, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -57,21 +80,10 @@ char *khp_text_escape(char *dst, size_t n, const char *s)
 	if (!n)
 		return dst;
 	while (*p) {
-		size_t k = khp_utf8_len(p, len);
 		char esc[8];
-		const char *out = (const char *)p;
-		size_t outlen = k;
+		size_t k, outlen;
+		const char *out = text_piece(p, len, esc, &k, &outlen);
 
-		if (!k || *p < 0x20 || *p == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\x%02x", *p);
-			out = esc;
-			outlen = 4;
-			k = 1;
-		} else if (is_c1(p, k)) {
-			snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
-			out = esc;
-			outlen = 6;
-		}
 		if (o + outlen >= n)
 			break;
 		memcpy(dst + o, out, outlen);
@@ -81,6 +93,22 @@ char *khp_text_escape(char *dst, size_t n, const char *s)
 	}
 	dst[o] = 0;
 	return dst;
+}
+
+void khp_text_put(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p);
+
+	while (*p) {
+		char esc[8];
+		size_t k, outlen;
+		const char *out = text_piece(p, len, esc, &k, &outlen);
+
+		fwrite(out, 1, outlen, f);
+		p += k;
+		len -= k;
+	}
 }
 
 void khp_json_put_string(FILE *f, const char *s)
