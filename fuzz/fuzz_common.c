@@ -149,9 +149,16 @@ struct fuzz_ctx *fuzz_ctx(bool check)
 		c->progress_fd = open(getenv("KHP_PROGRESS_FILE"),
 				      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	th = getenv("KHP_FN_THRESHOLD");
-	c->threshold = th && *th ? strtol(th, NULL, 0) : 1;
-	if (c->threshold < 1)
-		c->threshold = 1;
+	c->threshold = 1;
+	if (th && *th) {
+		uint64_t v;
+
+		if (khp_parse_u64(th, 0, 1000000000, &v, msg, sizeof(msg))) {
+			fprintf(stderr, "KHP_FN_THRESHOLD: %s\n", msg);
+			exit(2);
+		}
+		c->threshold = v ? (long)v : 1;
+	}
 	khp_program_init(&c->prog, &c->dopts.config);
 	the_ctx = c;
 	atexit(at_exit);

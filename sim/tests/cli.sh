@@ -59,6 +59,13 @@ expect opt-after-file 0 "profiles: linux-7.3$" "$K" replay "$S" -p linux-7.3
 cp "$S" "$T/-q"
 expect validate-dashdash 0 "/-q: ok" "$K" validate -- "$T/-q"
 (cd "$T" && expect validate-dashdash-rel 0 "^-q: ok" "$K" validate -- -q) || fails=$((fails + 1))
+expect emit-out-equals 0 "" "$K" emit-c "--out=$T/r.c" "$S"
+[ -s "$T/r.c" ] || { echo "FAIL emit-out-equals: no $T/r.c"; fails=$((fails + 1)); }
+expect emit-out-missing 2 "option '-o' needs a value" "$K" emit-c "$S" -o
+expect emit-check 0 ": ok" "$K" emit-c --check -- "$S"
+expect oracle-log-missing 2 "option '--log' needs a value" "$K" oracle "$S" --log
+expect oracle-kernel-first 2 "--kernel 6.12: give 6.1, 6.12 or 7.3 after a --log" \
+	"$K" oracle --kernel 6.12 --log x "$S"
 expect replay-dashdash 0 "expectations: 3 checked" "$K" replay --quiet -- "$S"
 expect minimize-max-runs-negative 2 "--max-runs: \"-1\" is not a decimal number" \
 	"$K" minimize --max-runs -1 "$S"

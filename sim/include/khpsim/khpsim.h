@@ -5,7 +5,7 @@
  * Public API of libkhpsim.  A *program* (config + ops) is run in a *world*
  * (mms, VMAs, page tables, folios) under one *profile* (a kernel's rules,
  * optionally with the exact per-page sharing oracle).  Every khugepaged /
- * collapse step yields a struct khp_record (design.md section 5).
+ * collapse step yields a struct khp_record (its fields: docs/model.md).
  *
  * Error convention (the only one in the project): a function returning int
  * returns 0 on success or a negative errno-like code:
@@ -105,7 +105,7 @@ void khp_config_default(struct khp_config *c, unsigned pmd_pages);
 int khp_config_check(const struct khp_config *c, char *msg, size_t msglen);
 unsigned khp_pmd_order(unsigned pmd_pages);
 
-/* ---- operations (design.md section 3) --------------------------------- */
+/* ---- operations (docs/scenario-format.md, "Ops") ----------------------- */
 enum khp_op_type {
 	KHP_OP_MMAP,
 	KHP_OP_TOUCH,
@@ -237,7 +237,7 @@ int khp_verdict_parse(const char *s, enum khp_verdict *out);
 const char *khp_errno_name(int err);                 /* 0 -> "0", EINVAL -> "EINVAL" */
 int khp_errno_parse(const char *s, int *out);
 
-/* What one khugepaged / collapse step recorded (design.md section 5). */
+/* What one khugepaged / collapse step recorded (docs/model.md). */
 struct khp_record {
 	uint32_t step;             /* index into the program */
 	uint8_t op;                /* KHP_OP_KHUGEPAGED or KHP_OP_COLLAPSE */

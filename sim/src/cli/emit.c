@@ -14,12 +14,12 @@
 
 static void emit_usage(FILE *f)
 {
-	fputs("usage: khpsim emit-c [-o FILE] [--check] SCENARIO...\n"
+	fputs("usage: khpsim emit-c [-o FILE] [--check] [--] SCENARIO...\n"
 	      "  Write one self-contained C program (libc + Linux headers) that runs the\n"
 	      "  scenarios with real syscalls and prints one KHPSIM-STEP line per\n"
 	      "  khugepaged / collapse step.  Build it with gcc -static.\n"
-	      "  -o FILE   write to FILE instead of stdout\n"
-	      "  --check   only say whether each scenario can be realised\n"
+	      "  -o, --out FILE   write to FILE instead of stdout\n"
+	      "  --check          only say whether each scenario can be realised\n"
 	      "exit: 0 ok, 1 a scenario cannot be realised (the op and step are named),\n"
 	      "      2 bad input or usage\n", f);
 }
@@ -54,49 +54,58 @@ static int load_all(char **files, size_t n, struct khp_scenario **out)
 	return 0;
 }
 
+static const struct option emit_opts[] = {
+	{ "out", required_argument, NULL, 'o' },
+	{ "check", no_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 0, 1 (--help done) or KHP_EXIT_USAGE; the scenario files in *files. */
+static int emit_args(int argc, char **argv, const char **outpath, bool *check, char ***files,
+		     size_t *n)
+{
+	struct cli c;
+	int opt, nr;
+
+	cli_init(&c, "emit-c", argc, argv, "o:h", emit_opts);
+	while ((opt = cli_next(&c)) != -1) {
+		if (opt == 'o') {
+			*outpath = c.arg;
+		} else if (opt == 'c') {
+			*check = true;
+		} else if (opt == 'h') {
+			emit_usage(stdout);
+			return 1;
+		} else {
+			return KHP_EXIT_USAGE;
+		}
+	}
+	*files = cli_operands(&c, &nr);
+	*n = (size_t)nr;
+	if (!nr)
+		return cli_fail("emit-c", "no scenario file given (khpsim emit-c --help)");
+	return 0;
+}
+
 int cmd_emit_c(int argc, char **argv)
 {
 	const char *outpath = NULL;
 	struct khp_scenario *scs = NULL;
 	const struct khp_scenario **ptrs = NULL;
-	char **files;
+	char **files = NULL;
 	char msg[512];
 	size_t n = 0, i, refused = 0;
 	bool check = false;
-	int r, argi;
+	int r;
 	FILE *out;
 
-	files = calloc((size_t)argc + 1, sizeof(*files));
-	if (!files)
-		return KHP_EXIT_USAGE;
-	for (argi = 1; argi < argc; argi++) {
-		if (!strcmp(argv[argi], "--help") || !strcmp(argv[argi], "-h")) {
-			emit_usage(stdout);
-			free(files);
-			return KHP_EXIT_OK;
-		} else if (!strcmp(argv[argi], "-o") && argi + 1 < argc) {
-			outpath = argv[++argi];
-		} else if (!strcmp(argv[argi], "--check")) {
-			check = true;
-		} else if (argv[argi][0] == '-' && argv[argi][1]) {
-			fprintf(stderr, "khpsim emit-c: unknown option '%s'\n", argv[argi]);
-			emit_usage(stderr);
-			free(files);
-			return KHP_EXIT_USAGE;
-		} else {
-			files[n++] = argv[argi];
-		}
-	}
-	if (!n) {
-		emit_usage(stderr);
-		free(files);
-		return KHP_EXIT_USAGE;
-	}
+	r = emit_args(argc, argv, &outpath, &check, &files, &n);
+	if (r)
+		return r == 1 ? KHP_EXIT_OK : r;
 	r = load_all(files, n, &scs);
-	if (r) {
-		free(files);
+	if (r)
 		return r;
-	}
 	for (i = 0; i < n; i++) {
 		if (khp_emit_check(&scs[i], msg, sizeof(msg))) {
 			fprintf(stderr, "khpsim emit-c: %s: refused: %s\n", files[i], msg);
@@ -107,7 +116,6 @@ int cmd_emit_c(int argc, char **argv)
 	}
 	if (check || refused) {
 		free_scenarios(scs, n);
-		free(files);
 		return refused ? KHP_EXIT_FINDING : KHP_EXIT_OK;
 	}
 	ptrs = calloc(n, sizeof(*ptrs));
@@ -129,7 +137,6 @@ int cmd_emit_c(int argc, char **argv)
 done:
 	free(ptrs);
 	free_scenarios(scs, n);
-	free(files);
 	return r;
 }
 
@@ -365,6 +372,65 @@ static void oracle_scenario(const struct khp_scenario *sc, const char *file,
 	free(model);
 }
 
+enum { OPT_LOG = 1000, OPT_KERNEL, OPT_KNOWN, OPT_JSON };
+
+static const struct option oracle_opts[] = {
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "known", required_argument, NULL, OPT_KNOWN },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --kernel K for the preceding --log. */
+static int oracle_kernel(const char *k, struct oracle_log *logs, size_t nlogs)
+{
+	struct khp_profile p;
+	char tmp[32];
+
+	snprintf(tmp, sizeof(tmp), "linux-%s", k);
+	if (!nlogs || khp_profile_parse(tmp, &p) || khp_profile_exact(&p))
+		return cli_fail("oracle", "--kernel %s: give 6.1, 6.12 or 7.3 after a --log", k);
+	logs[nlogs - 1].kernel = p.kernel;
+	logs[nlogs - 1].kernel_set = true;
+	return 0;
+}
+
+/* 0, 1 (--help done) or KHP_EXIT_USAGE; logs[] hold 8. */
+static int oracle_args(int argc, char **argv, struct oracle_log *logs, size_t *nlogs,
+		       const char **known_path, const char **json_path, char ***files, size_t *n)
+{
+	struct cli c;
+	int opt, nr;
+
+	cli_init(&c, "oracle", argc, argv, "h", oracle_opts);
+	while ((opt = cli_next(&c)) != -1) {
+		if (opt == OPT_LOG) {
+			if (*nlogs == 8)
+				return cli_fail("oracle", "at most 8 logs");
+			logs[(*nlogs)++].path = c.arg;
+		} else if (opt == OPT_KERNEL) {
+			if (oracle_kernel(c.arg, logs, *nlogs))
+				return KHP_EXIT_USAGE;
+		} else if (opt == OPT_KNOWN) {
+			*known_path = c.arg;
+		} else if (opt == OPT_JSON) {
+			*json_path = c.arg;
+		} else if (opt == 'h') {
+			oracle_usage(stdout);
+			return 1;
+		} else {
+			return KHP_EXIT_USAGE;
+		}
+	}
+	*files = cli_operands(&c, &nr);
+	*n = (size_t)nr;
+	if (!*nlogs || !nr)
+		return cli_fail("oracle", "needs --log and at least one scenario (khpsim oracle --help)");
+	return 0;
+}
+
 int cmd_oracle(int argc, char **argv)
 {
 	struct oracle_log logs[8];
@@ -372,57 +438,19 @@ int cmd_oracle(int argc, char **argv)
 	struct oracle_totals t = { 0 };
 	struct khp_scenario *scs = NULL;
 	const char *known_path = NULL, *json_path = NULL;
-	char **files, err[512];
+	char **files = NULL, err[512];
 	size_t nlogs = 0, n = 0, i, l;
 	bool jfirst = true;
 	FILE *jf = NULL;
-	int r = KHP_EXIT_USAGE, argi;
+	int r;
 
-	files = calloc((size_t)argc + 1, sizeof(*files));
-	if (!files)
-		return KHP_EXIT_USAGE;
 	memset(logs, 0, sizeof(logs));
-	for (argi = 1; argi < argc; argi++) {
-		const char *a = argv[argi];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			oracle_usage(stdout);
-			free(files);
-			return KHP_EXIT_OK;
-		} else if (!strcmp(a, "--log") && argi + 1 < argc) {
-			if (nlogs == sizeof(logs) / sizeof(logs[0])) {
-				fprintf(stderr, "khpsim oracle: at most 8 logs\n");
-				goto out;
-			}
-			logs[nlogs++].path = argv[++argi];
-		} else if (!strcmp(a, "--kernel") && argi + 1 < argc) {
-			struct khp_profile p;
-			char tmp[32];
-
-			snprintf(tmp, sizeof(tmp), "linux-%s", argv[++argi]);
-			if (!nlogs || khp_profile_parse(tmp, &p) || khp_profile_exact(&p)) {
-				fprintf(stderr, "khpsim oracle: --kernel %s: give 6.1, 6.12 or 7.3 after a --log\n",
-					argv[argi]);
-				goto out;
-			}
-			logs[nlogs - 1].kernel = p.kernel;
-			logs[nlogs - 1].kernel_set = true;
-		} else if (!strcmp(a, "--known") && argi + 1 < argc) {
-			known_path = argv[++argi];
-		} else if (!strcmp(a, "--json") && argi + 1 < argc) {
-			json_path = argv[++argi];
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "khpsim oracle: unknown or incomplete option '%s'\n", a);
-			oracle_usage(stderr);
-			goto out;
-		} else {
-			files[n++] = argv[argi];
-		}
-	}
-	if (!nlogs || !n) {
-		oracle_usage(stderr);
+	r = oracle_args(argc, argv, logs, &nlogs, &known_path, &json_path, &files, &n);
+	if (r) {
+		r = r == 1 ? KHP_EXIT_OK : r;
 		goto out;
 	}
+	r = KHP_EXIT_USAGE;
 	if (known_path && khp_known_load(known_path, &known, err, sizeof(err))) {
 		fprintf(stderr, "khpsim oracle: %s\n", err);
 		goto out;
@@ -483,6 +511,5 @@ out:
 	for (l = 0; l < nlogs; l++)
 		khp_guest_log_free(&logs[l].log);
 	khp_known_free(&known);
-	free(files);
 	return r;
 }

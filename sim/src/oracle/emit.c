@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Scenario -> C reproducer, and the way back: guest output -> comparison
- * with the model (design.md section 8, docs/oracle.md).
+ * with the model (docs/oracle.md).
  *
  * The emitted program is oracle/runtime.c (pasted from the generated
  * string table runtime.inc, generated from oracle/runtime.c) followed by one function per scenario
