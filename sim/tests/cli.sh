@@ -49,6 +49,7 @@ one_line out-missing-value
 expect out-value-is-option 0 "seed 1, 10 runs" "$K" explore --quiet --runs 10 "--out=$T/--runs"
 expect unknown-option 2 "unknown option '--frob'" "$K" explore --frob
 one_line unknown-option
+expect ambiguous 2 "ambiguous option '--max-ptes' \(--max-ptes-none, --max-ptes-swap, --max-ptes-shared\)" "$K" explore --max-ptes 1
 expect unknown-short 2 "unknown option '-x'" "$K" replay -x "$S"
 expect no-value-allowed 2 "option '--json' takes no value" "$K" replay --json=1 "$S"
 expect value-at-end 2 "option '--profile' needs a value" "$K" replay "$S" --profile

@@ -77,11 +77,31 @@ static void last_word(const struct cli *c, char *buf, size_t n)
 	snprintf(buf, n, "%.*s", (int)(eq && !strncmp(w, "--", 2) ? eq - w : (int)strlen(w)), w);
 }
 
+/* "--pr" abbreviates more than one option: their names into buf, else false. */
+static bool ambiguous(const struct cli *c, const char *word, char *buf, size_t n)
+{
+	size_t len = strlen(word + 2), o = 0, hits = 0;
+	int first = 0;
+
+	buf[0] = 0;
+	for (const struct option *opt = c->longopts; opt && opt->name; opt++) {
+		if (strncmp(opt->name, word + 2, len))
+			continue;
+		if (hits++ && opt->val == first)
+			continue;
+		if (hits == 1)
+			first = opt->val;
+		o += (size_t)snprintf(buf + (o < n ? o : n), o < n ? n - o : 0, "%s--%s",
+				      o ? ", " : "", opt->name);
+	}
+	return hits > 1 && strchr(buf, ',');
+}
+
 /* A usage error from getopt ('?' or ':'): its one line. */
 static int bad_option(const struct cli *c, int rc)
 {
 	const struct option *o = optopt ? long_by_val(c, optopt) : NULL;
-	char word[128], name[160];
+	char word[128], name[160], which[256];
 
 	last_word(c, word, sizeof(word));
 	/* a long option is named by its word; a short one by its letter */
@@ -95,6 +115,8 @@ static int bad_option(const struct cli *c, int rc)
 		cli_fail(c->cmd, "option '%s' needs a value", name);
 	else if (optopt && !strncmp(word, "--", 2) && o)
 		cli_fail(c->cmd, "option '%s' takes no value", name);
+	else if (!optopt && !strncmp(word, "--", 2) && ambiguous(c, word, which, sizeof(which)))
+		cli_fail(c->cmd, "ambiguous option '%s' (%s)", name, which);
 	else
 		cli_fail(c->cmd, "unknown option '%s' (khpsim %s --help lists them)", name, c->cmd);
 	return CLI_BAD;
