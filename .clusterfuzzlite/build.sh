@@ -6,7 +6,8 @@
 # default config (kernel knobs) and once as <target>_shared0
 # (max_ptes_shared=0, the corner of the 2024 extreme case), each with its
 # .dict, .options and a seed corpus zip; invariants takes its config from
-# the input (FUZZ_DEFAULT_EXPLORE_CONFIG).  The [env] sections of the
+# the input (FUZZ_DEFAULT_EXPLORE_CONFIG); scenario (the scenario reader)
+# is built once.  The [env] sections of the
 # .options are for scripts/campaign, so their values are compiled in here.
 # Checked locally with
 #   CC=clang CFLAGS="-fsanitize=fuzzer-no-link,address" \
@@ -62,3 +63,12 @@ for t in invariants differential maximiser; do
 		(cd "$root/corpus/$t" && zip -q -j "$OUT/${t}${variant}_seed_corpus.zip" ./*)
 	done
 done
+
+# scenario: the scenario reader / writer / runner (no knobs: the config is
+# in the scenario), seeded with scenarios/*.json (corpus/scenario/).
+$CC $CFLAGS -std=gnu11 "${defs[@]}" "${inc[@]}" -c "$root/fuzz/scenario.c" -o "$work/scenario.o"
+$CC $CFLAGS "${defs[@]}" "${inc[@]}" "$work/scenario.o" "$root/fuzz/fuzz_common.c" \
+	"$work/fuzz_afl_value.o" "${objs[@]}" $LIB_FUZZING_ENGINE "${extra_lib[@]}" -lm -o "$OUT/scenario"
+cp "$root/fuzz/scenario.dict" "$OUT/scenario.dict"
+sed -n '/^\[libfuzzer\]/,/^\[/{/^\[env\]/d;p}' "$root/fuzz/scenario.options" >"$OUT/scenario.options"
+(cd "$root/corpus/scenario" && zip -q -j "$OUT/scenario_seed_corpus.zip" ./*)

@@ -3,9 +3,11 @@
  * What every khpsim fuzz target shares (after zstd's tests/fuzz/fuzz.h).
  *
  * Each target is one small file defining LLVMFuzzerTestOneInput(); it
- * decodes the input with the library's decoder (sim/src/search/decode.c) and runs
+ * decodes the input with the library's decoder (sim/src/search/decode*.c) and runs
  * the program under each profile with the library's runner (khp_run_in on
- * one reused world per profile).  The same sources build
+ * one reused world per profile); scenario.c instead reads the input as a
+ * scenario file (its own budget and properties are in its first comment,
+ * and it reads only KHP_FUZZ_STATS).  The same sources build
  *   - with libFuzzer   (KHP_FUZZ_ENGINE=libfuzzer: -fsanitize=fuzzer),
  *   - with AFL++       (KHP_FUZZ_ENGINE=afl: afl-clang-fast -fsanitize=fuzzer,
  *                       which links libAFLDriver: persistent + shmem mode),

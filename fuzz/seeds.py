@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Write the hand-made seed corpus (corpus/<target>/) and the dictionaries
 (fuzz/<target>.dict) from one table of byte strings in the decoder's format
-(sim/src/search/decode.c, docs/fuzzing.md).  Run from anywhere:  fuzz/seeds.py
+(sim/src/search/decode*.c, docs/fuzzing.md).  Run from anywhere:  fuzz/seeds.py
 
 A decision byte is  sel | (mm << 5): sel is enum khp_dec_sel, mm picks the
 n-th live mm.  Value bytes below 0xc0 pick boundary value (b & 7) of

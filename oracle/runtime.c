@@ -11,8 +11,10 @@
  * process per scenario mm over pipes.  mm 0 is forked from the controller,
  * every other mm from its parent mm (the fork happens inside that process).
  * The controller keeps khugepaged asleep (scan_sleep_millisecs = one hour)
- * except during a khugepaged step, and keeps one registered mm of its own
- * (the anchor) so that registering a scenario mm never wakes khugepaged.
+ * except during a khugepaged step.  A separate *anchor* process keeps one
+ * registered mm on khugepaged's list, so that registering a scenario mm never
+ * wakes khugepaged.  The controller itself is never registered (it runs with
+ * PR_SET_THP_DISABLE), so mm 0 starts unregistered, as a fresh process does.
  * A khugepaged step makes every VM_HUGEPAGE range other than the target PMD
  * range ineligible (MADV_NOHUGEPAGE, undone afterwards), wakes khugepaged,
  * waits for two full scans and reads the mm_khugepaged_scan_pmd events.
@@ -130,7 +132,7 @@ struct khp_rt {
 	int have_trace, have_swapdev, swap_on;
 	int thp_was_never;         /* the previous scenario stopped khugepaged */
 	char swapdev[64];
-	char *anchor;
+	pid_t anchor;              /* the anchor process (0: none) */
 	int nr_steps, nr_errors;
 	/* mm-process side */
 	unsigned long pin_addr[KHP_MAX_PINS];
@@ -819,10 +821,57 @@ static void khp_set_swap(struct khp_rt *rt, int on)
 	rt->swap_on = on;
 }
 
+/*
+ * The anchor: a process of its own that registers with khugepaged once (a
+ * 2 MiB VM_HUGEPAGE range with one page touched), makes the range
+ * ineligible and then sleeps until the guest powers off.  khugepaged's mm
+ * list is never empty afterwards, so a scenario's first MADV_HUGEPAGE or THP
+ * fault never wakes khugepaged (__khugepaged_enter() wakes it only when the
+ * list was empty).  It is not an ancestor of any scenario mm.
+ */
+static void khp_start_anchor(struct khp_rt *rt)
+{
+	int ready[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		khp_out("KHPSIM-NOTE anchor: pipe: %s", strerrorname_np(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *base = mmap(NULL, 2 * KHP_PMD_SIZE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (base != MAP_FAILED) {
+			char *a = (char *)(((unsigned long)base + KHP_PMD_SIZE - 1) &
+					   ~(KHP_PMD_SIZE - 1));
+
+			/* keep only the aligned 2 MiB: no other VMA holds a whole PMD range */
+			if (a > base)
+				munmap(base, a - base);
+			munmap(a + KHP_PMD_SIZE, base + 2 * KHP_PMD_SIZE - (a + KHP_PMD_SIZE));
+			a[0] = 1;
+			madvise(a, KHP_PMD_SIZE, MADV_HUGEPAGE);
+			madvise(a, KHP_PMD_SIZE, MADV_NOHUGEPAGE);
+		}
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1)
+		khp_out("KHPSIM-NOTE anchor: %s", pid < 0 ? strerrorname_np(errno) : "no reply");
+	else
+		rt->anchor = pid;
+	close(ready[0]);
+}
+
 KHP_RT void khp_init(struct khp_rt *rt, int argc, char **argv)
 {
 	struct utsname u;
-	char *anchor;
 
 	(void)argc;
 	(void)argv;
@@ -873,28 +922,14 @@ KHP_RT void khp_init(struct khp_rt *rt, int argc, char **argv)
 	khp_knob_int(KHP_KHUGEPAGED "pages_to_scan", 65536);
 	khp_knob(KHP_KHUGEPAGED "scan_sleep_millisecs", KHP_LONG_SLEEP);
 
+	khp_start_anchor(rt);
 	/*
-	 * The anchor: register this process with khugepaged once (a 2 MiB
-	 * VM_HUGEPAGE range with one page touched), then make it ineligible.
-	 * khugepaged's mm list is never empty afterwards, so a scenario's
-	 * MADV_HUGEPAGE never wakes khugepaged, and every forked mm starts
-	 * registered (khugepaged_fork).
+	 * The controller never becomes eligible for khugepaged, so it is never
+	 * registered, and khugepaged_fork() does not register mm 0 (forked
+	 * from it).  mm 0 clears the flag again first thing (khp_begin()).
 	 */
-	anchor = mmap(NULL, 2 * KHP_PMD_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (anchor != MAP_FAILED) {
-		char *base = anchor;
-
-		anchor = (char *)(((unsigned long)anchor + KHP_PMD_SIZE - 1) & ~(KHP_PMD_SIZE - 1));
-		/* keep only the aligned 2 MiB: no other VMA holds a whole PMD range */
-		if (anchor > base)
-			munmap(base, anchor - base);
-		munmap(anchor + KHP_PMD_SIZE, base + 2 * KHP_PMD_SIZE - (anchor + KHP_PMD_SIZE));
-		anchor[0] = 1;
-		madvise(anchor, KHP_PMD_SIZE, MADV_HUGEPAGE);
-		madvise(anchor, KHP_PMD_SIZE, MADV_NOHUGEPAGE);
-		rt->anchor = anchor;
-	}
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+		khp_out("KHPSIM-NOTE thp_disable: %s", strerrorname_np(errno));
 	/*
 	 * Debian 7.x boots with DAMON_STAT sampling physical memory: it clears
 	 * PTE young bits and sets PG_young, which khugepaged's "referenced"
@@ -971,8 +1006,8 @@ KHP_RT void khp_begin(struct khp_rt *rt, const char *name, const struct khp_cfg 
 		return;
 	}
 	if (i == 0) {
-		if (rt->anchor)
-			munmap(rt->anchor, KHP_PMD_SIZE);
+		/* a fresh process: THP allowed, not on khugepaged's list */
+		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 		khp_mm_loop(rt, 0);
 		_exit(0);
 	}
@@ -1006,6 +1041,10 @@ KHP_RT void khp_end(struct khp_rt *rt)
 KHP_RT int khp_finish(struct khp_rt *rt)
 {
 	khp_out("KHPSIM-DONE errors=%d", rt->nr_errors);
+	if (rt->anchor > 0) {
+		kill(rt->anchor, SIGKILL);
+		waitpid(rt->anchor, NULL, 0);
+	}
 	if (rt->is_init) {
 		sync();
 		reboot(RB_POWER_OFF);

@@ -86,7 +86,7 @@ expect explore-dup-profile 2 'profile "linux-6.12" listed twice \(linux-6.1, lin
 expect replay-dup-profile 2 "listed twice" "$K" replay --profile linux-6.1,linux-6.1 "$S"
 expect bench-dup-profile 2 "listed twice" "$K" bench --profile linux-7.3,linux-7.3
 expect empty-profile 2 "empty profile name" "$K" replay --profile linux-6.1,,linux-7.3 "$S"
-expect unknown-profile 2 'unknown profile "linux-6.2"' "$K" run --profile linux-6.2 "$S"
+expect unknown-profile 2 'unknown profile .linux-6.2.' "$K" run --profile linux-6.2 "$S"
 
 # ---- knobs: one table, decimal, order-independent -------------------------
 expect set-decimal 0 '"max_ptes_shared": 10,' "$K" run --json --set max_ptes_shared=010 "$S"

@@ -3,7 +3,7 @@
  * Bad input to the public API (khpsim.h error convention): unknown and
  * dead mms, ranges outside VMAs, a fork child id in use, zero-length
  * ranges, bad pmd_pages and knobs, huge addresses, bad op fields, world
- * limits.  Each refused op returns the documented negative code, leaves a
+ * limits (VMAs, page tables).  Each refused op returns the documented negative code, leaves a
  * one-line message (khp_world_error), and leaves the world unchanged
  * (khp_world_check passes, totals and PMD maps identical); nothing
  * crashes (run under ASan + UBSan).
@@ -502,6 +502,52 @@ static void test_api_vma_limit(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * World limit on page tables: read faults on anonymous memory map the zero
+ * page and allocate no page, so KHP_MAX_PAGES_IN_USE never trips; every
+ * populated PMD entry (a PTE table or a huge mapping) counts pmd_pages
+ * against KHP_MAX_PTES instead.  Without that limit the 583 KB scenario of
+ * 4096 x (mmap 2^20 pages, read all of them) asked for about 34 GB of PTE
+ * tables.  Here: n x 2^20 pages at pmd_pages=512 fill exactly
+ * KHP_MAX_PTES / 512 tables, the next read needs one more and fails with
+ * -ENOMEM and a message naming the limit, and the world stays consistent.
+ * The same for huge zero-page PMDs at pmd_pages=8 (no PTE table at all).
+ */
+static void page_table_limit(unsigned pmd, unsigned thp_flags)
+{
+	const uint64_t per = KHP_MAX_OP_PAGES, n = (uint64_t)KHP_MAX_PTES / per;
+	struct khp_program p;
+	struct khp_world *w;
+	struct khp_op op;
+	uint64_t i;
+
+	t_prog(&p, pmd);
+	t_cfg(&p)->use_zero_page = true;
+	w = T_WORLD(&p, "linux-6.12");
+	khp_world_set_check(w, false);
+	for (i = 0; i <= n; i++) {
+		op = op_of(KHP_OP_MMAP, 0, i * per, per, thp_flags);
+		assert_int_equal(khp_world_apply(w, &op, NULL), 0);
+	}
+	for (i = 0; i < n; i++) {
+		op = op_of(KHP_OP_TOUCH, 0, i * per, per, 0);
+		assert_int_equal(khp_world_apply(w, &op, NULL), 0);
+	}
+	op = op_of(KHP_OP_TOUCH, 0, n * per, 1, 0);
+	assert_int_equal(khp_world_apply(w, &op, NULL), -ENOMEM);
+	assert_non_null(strstr(khp_world_error(w), "page-table"));
+	khp_world_set_check(w, true);
+	T_WORLD_OK(w);
+	khp_world_free(w);
+	khp_program_free(&p);
+}
+
+static void test_api_page_table_limit(void **state)
+{
+	page_table_limit(512, 0);
+	page_table_limit(8, KHP_OPF_HUGEPAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -518,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_api_run_reports_failing_step),
 		cmocka_unit_test(test_api_program_too_long),
 		cmocka_unit_test(test_api_vma_limit),
+		cmocka_unit_test(test_api_page_table_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The fuzz decoder (decode.c): deterministic, total (any bytes decode),
- * valid (the world accepts the ops it emits: fewer than 1% of runs see a
+ * The fuzz decoder (sim/src/search/decode*.c): deterministic, total (any
+ * bytes decode), valid (the world accepts the ops it emits: fewer than 1% of runs see a
  * rejected op), every decoded program survives the scenario writer and
  * reader unchanged and replays to identical records, and the
- * hand-encoded extreme case of Hildenbrand's 2024 mail (history.md 2.3)
+ * hand-encoded extreme case of Hildenbrand's 2024 mail (linux-mm, April
+ * 2024, "mm/khugepaged: replace page_mapcount() check by
+ * folio_likely_mapped_shared()")
  * decodes to a false negative duplicating pmd/2 pages under linux-6.12 at
  * max_ptes_shared=0 (the seed corpus/differential/extreme-2024 is this
- * byte string).
+ * byte string); the shadow VMA table never overflows.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include "khpsim/decode.h"
 #include "khpsim/rng.h"
 #include "khpsim/scenario.h"
+#include "search/decode_int.h"
 
 #define NR_RANDOM 1500
 
@@ -257,6 +260,156 @@ static void test_extreme_case_bytes(void **state)
 	khp_program_free(&p);
 }
 
+/*
+ * Regression: a munmap in the middle of a VMA when the decoder's shadow
+ * table holds one VMA less than its capacity (24).  The munmap leaves one
+ * VMA more (the two halves), which fits, but the shadow used to split at
+ * both ends before dropping the middle, writing one entry past the table
+ * into the next mm's shadow, which then looked alive: the decoder emitted
+ * ops for the exited mm 1 (and UBSan reported "index 24 out of bounds").
+ * Bytes: fork; exit mm 1; mmap [1, 256) and 22 one-page VMAs (23 in all);
+ * munmap [16, 17); then two exit decisions naming the second live mm.
+ */
+static void test_shadow_full_munmap_middle(void **state)
+{
+	static const uint8_t off[6] = { 0, 1, 2, 3, 4, 5 };   /* 0 1 255 256 257 511 */
+	struct khp_profile prof = khp_profile_kernel(KHP_LINUX_6_12);
+	struct khp_decode_opts o;
+	struct khp_program p;
+	struct khp_run run;
+	uint8_t buf[256];
+	size_t n = 0;
+
+	(void)state;
+	buf[n++] = KHP_DEC_FORK;                       /* mm 0 forks mm 1 */
+	buf[n++] = 1u << 5 | KHP_DEC_EXIT;             /* the second live mm (1) exits */
+	buf[n++] = KHP_DEC_MMAP;                       /* [1, 256): PMD 0, offset 1, 255 pages */
+	buf[n++] = 0; buf[n++] = 0; buf[n++] = 1; buf[n++] = 2;
+	for (unsigned pmd = 0; pmd < 4; pmd++) {
+		for (unsigned k = 0; k < 6; k++) {
+			if (pmd == 0 && (k == 1 || k == 2))
+				continue;      /* inside [1, 256) */
+			buf[n++] = KHP_DEC_MMAP;
+			buf[n++] = 0; buf[n++] = (uint8_t)pmd; buf[n++] = off[k]; buf[n++] = 1;
+		}
+	}
+	buf[n++] = KHP_DEC_MUNMAP;                     /* VMA 1 ([1, 256)), PMD range 0 */
+	buf[n++] = 0x01; buf[n++] = 0xc0; buf[n++] = 16; buf[n++] = 1;  /* [16, 17) */
+	buf[n++] = 1u << 5 | KHP_DEC_EXIT;
+	buf[n++] = 1u << 5 | KHP_DEC_EXIT;
+	assert_true(n <= sizeof(buf));
+
+	khp_decode_opts_default(&o);
+	assert_int_equal(khp_decode(buf, n, &o, &p), 0);
+	/* fork, exit, 23 mmaps, munmap; the exits are skipped (one mm is left) */
+	assert_int_equal(p.nr_ops, 26);
+	assert_int_equal(p.ops[25].type, KHP_OP_MUNMAP);
+	assert_int_equal(p.ops[25].addr, 16);
+	assert_int_equal(p.ops[25].pages, 1);
+	memset(&run, 0, sizeof(run));
+	assert_int_equal(khp_run_program(&p, prof, &(struct khp_run_opts){ .check = true }, &run), 0);
+	if (run.err)
+		fail_msg("step %zu: %s", run.err_step, run.errmsg);
+	khp_run_free(&run);
+	khp_program_free(&p);
+}
+
+/*
+ * The shadow VMA table against a reference with room to spare (the
+ * split-then-compact algorithm the decoder used to run in place): on random
+ * removes, modifies and inserts, a change whose result fits SH_MAX_VMAS
+ * gives the reference's table, one that does not fit returns false and
+ * leaves the table as it was, and nothing is written past the table.
+ */
+#define REF_MAX 64u
+
+struct ref_mm {
+	unsigned nr;
+	struct sh_vma v[REF_MAX];
+};
+
+static void ref_split_at(struct ref_mm *r, uint64_t addr)
+{
+	for (unsigned i = 0; i < r->nr; i++) {
+		if (addr <= r->v[i].start || addr >= r->v[i].end)
+			continue;
+		memmove(&r->v[i + 2], &r->v[i + 1], (r->nr - i - 1) * sizeof(r->v[0]));
+		r->v[i + 1] = r->v[i];
+		r->v[i + 1].start = addr;
+		r->v[i].end = addr;
+		r->nr++;
+		return;
+	}
+}
+
+static void ref_apply(struct ref_mm *r, int kind, uint64_t s, uint64_t e, int write)
+{
+	unsigned j = 0;
+
+	ref_split_at(r, s);
+	ref_split_at(r, e);
+	for (unsigned i = 0; i < r->nr; i++) {
+		bool inside = r->v[i].start >= s && r->v[i].end <= e;
+
+		if (kind == 0 && inside)
+			continue;               /* remove */
+		if (kind == 1 && inside)
+			r->v[i].write = write;  /* modify */
+		r->v[j++] = r->v[i];
+	}
+	r->nr = j;
+}
+
+static void test_shadow_table_never_overflows(void **state)
+{
+	struct { struct sh_mm m; uint8_t canary[64]; } t;
+	struct khp_pcg32 rng;
+	unsigned full = 0, refused = 0;
+
+	(void)state;
+	khp_pcg32_srandom_r(&rng, 7, 1);
+	memset(&t, 0, sizeof(t));
+	memset(t.canary, 0xa5, sizeof(t.canary));
+	for (unsigned step = 0; step < 200000; step++) {
+		uint64_t s = khp_pcg32_boundedrand_r(&rng, 200), e = s + 1 + khp_pcg32_boundedrand_r(&rng, 20);
+		int kind = (int)khp_pcg32_boundedrand_r(&rng, 3), write = step & 1;
+		struct sh_mm before = t.m;
+		struct ref_mm ref = { .nr = t.m.nr };
+		bool ok, fits;
+
+		memcpy(ref.v, t.m.v, t.m.nr * sizeof(t.m.v[0]));
+		if (kind == 2) {                /* insert into free space */
+			struct sh_vma v = { .start = s, .end = e, .write = write };
+
+			if (!sh_free(&t.m, s, e))
+				continue;
+			ok = sh_insert(&t.m, &v);
+			fits = before.nr < SH_MAX_VMAS;
+		} else {
+			ref_apply(&ref, kind, s, e, write);
+			ok = kind ? sh_modify(&t.m, s, e, write, 0xff) : sh_remove(&t.m, s, e);
+			fits = ref.nr <= SH_MAX_VMAS;
+			if (ok) {
+				assert_int_equal(t.m.nr, ref.nr);
+				assert_memory_equal(t.m.v, ref.v, ref.nr * sizeof(ref.v[0]));
+			}
+		}
+		assert_int_equal(ok, fits);
+		if (!ok) {
+			assert_memory_equal(&t.m, &before, sizeof(before));
+			refused++;
+		}
+		assert_true(t.m.nr <= SH_MAX_VMAS);
+		for (unsigned i = 0; i < sizeof(t.canary); i++)
+			assert_int_equal(t.canary[i], 0xa5);
+		for (unsigned i = 1; i < t.m.nr; i++)
+			assert_true(t.m.v[i - 1].end <= t.m.v[i].start);
+		full += t.m.nr == SH_MAX_VMAS;
+	}
+	/* The walk reaches a full table and refuses changes there. */
+	assert_true(full > 100 && refused > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +419,8 @@ int main(void)
 		cmocka_unit_test(test_valid_small_pmd_and_explore_config),
 		cmocka_unit_test(test_scenario_round_trip),
 		cmocka_unit_test(test_extreme_case_bytes),
+		cmocka_unit_test(test_shadow_full_munmap_middle),
+		cmocka_unit_test(test_shadow_table_never_overflows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

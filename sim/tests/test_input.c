@@ -81,7 +81,7 @@ static void test_profile_lists(void **state)
 	assert_int_equal(khp_profile_list_parse("linux-6.1,", p, 4, &nr, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(khp_profile_list_parse("", p, 4, &nr, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(khp_profile_list_parse("linux-6.2", p, 4, &nr, msg, sizeof(msg)), -EINVAL);
-	assert_non_null(strstr(msg, "unknown profile \"linux-6.2\""));
+	assert_non_null(strstr(msg, "linux-6.2"));
 	assert_int_equal(khp_profile_list_parse("linux-6.1,linux-6.12,linux-7.3", p, 2, &nr, msg,
 						sizeof(msg)), -E2BIG);
 	/* the names in messages are the profile table's */

@@ -1082,9 +1082,11 @@ static void test_register_madvise(void **state)
  * The first MADV_HUGEPAGE (at mmap) comes before any fault.  A write
  * outside the VMA's whole PMD range takes do_anonymous_page (anon_vma,
  * no registration).  A second MADV_HUGEPAGE with unchanged flags
- * registers on 6.1/6.12 (hugepage_madvise is called anyway) but not on
- * 7.3 (madvise_update_vma returns early).  6.1/6.12 then scan the empty
- * PMD range 0: SCAN_PMD_NONE.
+ * registers on 6.1 (hugepage_madvise() calls khugepaged_enter_vma()
+ * anyway) but not on 6.12.117 and 7.3 (madvise_update_vma() returns early;
+ * 6.12.107 still registered here, the real 6.12.117 does not:
+ * scenarios/registration-mremap-move.json).  6.1 then scans the empty PMD
+ * range 0: SCAN_PMD_NONE.
  */
 static void test_register_second_madvise(void **state)
 {
@@ -1096,10 +1098,10 @@ static void test_register_second_madvise(void **state)
 	t_touch(&p, 0, A + N, 1, true);
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
-	T_RESULTS3(&p, step, SCAN_PMD_NONE, SCAN_PMD_NONE, KHP_NOT_VISITED);
+	T_RESULTS3(&p, step, SCAN_PMD_NONE, KHP_NOT_VISITED, KHP_NOT_VISITED);
 	khp_program_free(&p);
 
-	/* control: a flag change (NOHUGEPAGE, then HUGEPAGE) registers on 7.3 too */
+	/* control: a flag change (NOHUGEPAGE, then HUGEPAGE) registers on 6.12 and 7.3 too */
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, N + 16, T_RW | T_HUGE);
 	t_touch(&p, 0, A + N, 1, true);
@@ -1107,6 +1109,36 @@ static void test_register_second_madvise(void **state)
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
 	T_RESULTS3(&p, step, SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE);
+	khp_program_free(&p);
+}
+
+/*
+ * A VM_HUGEPAGE VMA too small for a PMD range is written (small pages, no
+ * registration) and grown in place by mremap to a whole PMD range: every
+ * version registers the grown VMA (6.1.192 mremap() expands through
+ * vma_merge(), 6.12 and 7.3 through vma_merge_extend(); both call
+ * khugepaged_enter_vma()), so khugepaged collapses it.  A move to a free
+ * aligned address registers nothing (copy_vma() without a merge).
+ */
+static void test_register_mremap(void **state)
+{
+	struct khp_program p;
+	size_t step;
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N / 2, T_RW | T_HUGE);
+	t_touch(&p, 0, A, N / 2, true);
+	t_mremap(&p, 0, A, N / 2, KHP_OPF_NEW_PAGES, 0, N);
+	step = t_khugepaged(&p, 0, A);
+	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	khp_program_free(&p);
+
+	t_prog(&p, N);
+	t_mmap(&p, 0, A + N / 2, N, T_RW | T_HUGE);
+	t_touch(&p, 0, A + N / 2, N, true);
+	t_mremap(&p, 0, A + N / 2, N, KHP_OPF_TO, A + 4 * N, 0);
+	step = t_khugepaged(&p, 0, A + 4 * N);
+	T_RESULTS3(&p, step, KHP_NOT_VISITED, KHP_NOT_VISITED, KHP_NOT_VISITED);
 	khp_program_free(&p);
 }
 
@@ -1428,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_fork_no_anon_vma),
 		cmocka_unit_test(test_register_madvise),
 		cmocka_unit_test(test_register_second_madvise),
+		cmocka_unit_test(test_register_mremap),
 		cmocka_unit_test(test_pt_reclaim),
 		cmocka_unit_test(test_deferred_split_whole_zap),
 		cmocka_unit_test(test_deferred_split_partial_zap),

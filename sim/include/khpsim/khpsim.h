@@ -44,6 +44,10 @@ extern "C" {
 #define KHP_MAX_OP_PAGES    (1u << 20)    /* pages one op may cover */
 #define KHP_MAX_PAGES_IN_USE (1u << 22)   /* pages allocated in one world */
 #define KHP_MAX_VMAS        4096u         /* VMAs per mm */
+/* Page-table entries in one world: every populated PMD entry (a PTE table or
+ * a huge mapping) counts pmd_pages, so a world holds at most
+ * KHP_MAX_PTES / pmd_pages PMD entries (16384 at 512 pages). */
+#define KHP_MAX_PTES        (1u << 23)
 #define KHP_MAP_MAX         (KHP_PMD_PAGES_MAX + 1)
 
 /* ---- profiles -------------------------------------------------------- */
@@ -71,8 +75,19 @@ struct khp_profile {
 const struct khp_rules *khp_kernel_rules(enum khp_kernel k);
 /* Kernel k's own profile ("linux-6.12"). */
 struct khp_profile khp_profile_kernel(enum khp_kernel k);
-/* "linux-6.1", "linux-6.12", "linux-7.3", each optionally "+exact"; 0 or -EINVAL. */
+/*
+ * "linux-6.1", "linux-6.12" or "linux-7.3", then any number of "+exact"
+ * (rule shared = exact) and "+RULE=VALUE" (khpsim/rules.h names):
+ * "linux-6.12+shared=page_mapcount".  0, or -EINVAL with a one-line
+ * message naming the bad part and listing the valid choices.
+ */
+int khp_profile_parse_msg(const char *s, struct khp_profile *out, char *msg, size_t len);
 int khp_profile_parse(const char *s, struct khp_profile *out);
+/* Set one rule by name and value name ("shared", "exact"); 0 or -EINVAL with msg. */
+int khp_profile_set_rule(struct khp_profile *p, const char *rule, const char *value,
+			 char *msg, size_t len);
+/* The profile's rules are exactly its kernel's row (emit-c and the oracle can run it). */
+bool khp_profile_is_kernel(const struct khp_profile *p);
 const char *khp_profile_name(const struct khp_profile *p);
 /* The shared predicate is the oracle's. */
 bool khp_profile_exact(const struct khp_profile *p);

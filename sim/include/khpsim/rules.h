@@ -52,10 +52,17 @@ enum khp_swapin_write_rule {
 	KHP_NR_SWAPIN_WRITE_RULES
 };
 
+/* The per-CPU lru_add batch that folio_putback_lru() fills (its size). */
+enum khp_lru_batch_rule {
+	KHP_LRU_BATCH_15,           /* PAGEVEC_SIZE 15 [6.1] */
+	KHP_LRU_BATCH_31,           /* PAGEVEC_SIZE / FOLIO_BATCH_SIZE 31 [6.12, 7.3] */
+	KHP_NR_LRU_BATCH_RULES
+};
+
 /* hugepage_madvise(): when MADV_HUGEPAGE registers the mm with khugepaged. */
 enum khp_hugepage_enter_rule {
-	KHP_ENTER_EVERY_CALL,       /* every VMA of the range, before the split [6.1, 6.12] */
-	KHP_ENTER_ON_CHANGE,        /* each VMA whose flags changed, after [7.3] */
+	KHP_ENTER_EVERY_CALL,       /* every VMA of the range, before the split [6.1] */
+	KHP_ENTER_ON_CHANGE,        /* each VMA whose flags changed, after [6.12.117, 7.3] */
 	KHP_NR_HUGEPAGE_ENTER_RULES
 };
 
@@ -73,6 +80,7 @@ struct khp_rules {
 	uint8_t collapse_none_ebusy;  /* MADV_COLLAPSE: EXCEED_NONE_PTE is EBUSY */
 	uint8_t collapse_small_ok;    /* MADV_COLLAPSE of no whole PMD range is 0 */
 	uint8_t thp_shrinker;         /* new THPs go on the deferred list (underused) */
+	uint8_t lru_batch;            /* enum khp_lru_batch_rule: the put-back batch */
 	/* faults */
 	uint8_t mthp_fault;           /* anonymous faults map mTHP orders */
 	uint8_t fault_referenced;     /* a faulted folio is PG_referenced (MGLRU) */
@@ -88,6 +96,7 @@ struct khp_rules {
 	uint8_t split_pmd_dirty;      /* a PMD split moves the dirty bit to PG_dirty */
 	uint8_t zap_batch;            /* zap unmaps a folio's PTE run at once */
 	uint8_t reclaim_pt;           /* MADV_DONTNEED frees an emptied PTE table */
+	uint8_t lazyfree_busy_stays;  /* reclaim leaves a busy clean lazyfree folio lazyfree */
 	/* madvise, mprotect, mremap */
 	uint8_t madv_shared;          /* enum khp_shared_rule (not exact): large folios */
 	uint8_t madv_split_covered;   /* COLD/PAGEOUT/FREE split a covered large folio */
@@ -97,7 +106,6 @@ struct khp_rules {
 	uint8_t mprotect_pmd_write;   /* mprotect upgrades an exclusive PMD to writable */
 	uint8_t mprotect_pte_dirty;   /* mprotect upgrades a PTE only when dirty */
 	uint8_t mprotect_batch;       /* mprotect ORs young/dirty over a folio batch */
-	uint8_t mremap_grow_enter;    /* growing a VMA in place registers the mm */
 };
 
 #define KHP_NR_RULES ((unsigned)sizeof(struct khp_rules))
@@ -125,6 +133,13 @@ const struct khp_rule_info *khp_rule_info(unsigned i);
 const struct khp_rule_info *khp_rule_find(const char *name);
 /* 0, or -EINVAL with msg naming the first rule whose value is out of range. */
 int khp_rules_check(const struct khp_rules *r, char *msg, size_t len);
+/*
+ * 0 when the model can run r: every value in range, and a rule that needs
+ * another (khp_rule_info.requires) changed from base only while that one is
+ * 1.  Else -EINVAL with msg naming the rules.
+ */
+int khp_rules_combination(const struct khp_rules *r, const struct khp_rules *base, char *msg,
+			  size_t len);
 static inline uint8_t khp_rule_get(const struct khp_rules *r, const struct khp_rule_info *ri)
 {
 	return ((const uint8_t *)r)[ri->offset];

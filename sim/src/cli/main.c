@@ -28,6 +28,7 @@ static const struct khp_cmd khp_cmds[] = {
 	{ "run", cmd_run, "what-if: a scenario under other profiles or knob values" },
 	{ "explore", cmd_explore, "search random programs (pcg32 streams) for false negatives" },
 	{ "minimize", cmd_minimize, "shrink a scenario while a finding still holds" },
+	{ "profiles", cmd_profiles, "the rules of each profile, their values and kernel sources" },
 	{ "bench", cmd_bench, "time the simulator on generated programs" },
 	{ "emit-c", cmd_emit_c, "write a C reproducer that runs a scenario on a real kernel" },
 	{ "oracle", cmd_oracle, "compare real-kernel reproducer output with the model" },
@@ -49,7 +50,8 @@ static void usage(FILE *f)
 	for (i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %-10s %s\n", khp_cmds[i].name, khp_cmds[i].summary);
 	fputs("\nExit status: 0 ok, 1 an expectation failed or a finding was made,\n"
-	      "2 bad input, usage error or a write error.\n", f);
+	      "2 bad input, usage error or a write error, 3 (oracle) a guest kernel did\n"
+	      "not complete.\n", f);
 }
 
 static const struct khp_cmd *find_cmd(const char *name)

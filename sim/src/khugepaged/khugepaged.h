@@ -27,5 +27,20 @@ int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record 
 enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t index,
 				    unsigned offset, unsigned order, bool khugepaged,
 				    unsigned unmapped, struct khp_record *rec);
+unsigned collapse_max_ptes_none(const struct khp_world *w, const struct vma *v, unsigned order,
+				bool khugepaged);
+
+/* ---- mthp.c ---------------------------------------------------------- */
+enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct vma *v,
+			       uint64_t index, const struct scan_state *ss,
+			       struct khp_record *rec);
+
+/* ---- record.c -------------------------------------------------------- */
+void record_scan(struct khp_record *rec, const struct scan_state *ss);
+void record_collapse(struct khp_record *rec, const struct khp_world *w,
+		     const struct vm_events *before, long fill, long dup, enum scan_result r);
+void record_verdict(const struct khp_world *w, const struct vma *v, const struct scan_state *ss,
+		    enum scan_result r, struct khp_record *rec);
+void record_step_end(struct khp_world *w, struct khp_record *rec);
 
 #endif

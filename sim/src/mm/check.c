@@ -13,6 +13,7 @@ struct expect {
 	int32_t entire, large;
 	int32_t per_mm[KHP_MAX_MMS];
 	int32_t pins;
+	int32_t lru;         /* references held by the lru_add batch */
 };
 
 #define FAIL(...) do { snprintf(msg, len, __VA_ARGS__); goto out; } while (0)
@@ -66,6 +67,15 @@ int world_check(const struct khp_world *w, char *msg, size_t len)
 	}
 	for (uint32_t i = 0; i < w->nr_pins; i++)
 		e[w->pins[i].folio].pins++;
+	if (w->lru_add.nr >= LRU_BATCH_MAX)
+		FAIL("lru_add batch holds %u folios: it drains when full", w->lru_add.nr);
+	for (unsigned i = 0; i < w->lru_add.nr; i++) {
+		uint32_t id = w->lru_add.folio[i];
+
+		if (!id || id >= w->nr_folios || !w->folios[id].refcount || w->folios[id].order)
+			FAIL("lru_add batch entry %u: folio %u is not an allocated small folio", i, id);
+		e[id].lru++;
+	}
 	for (unsigned m = 0; m < w->nr_mms; m++) {
 		const struct mm *mm = &w->mms[m];
 
@@ -148,9 +158,10 @@ int world_check(const struct khp_world *w, char *msg, size_t len)
 			     f->nr_pages_mapped, mapped);
 		if (f->pincount != e[id].pins)
 			FAIL("folio %u: pincount %d, %d pins held", id, f->pincount, e[id].pins);
-		if (f->refcount != f->large_mapcount + f->pincount + cache)
-			FAIL("folio %u: refcount %d != mappings %d + pins %d + swap cache %d", id,
-			     f->refcount, f->large_mapcount, f->pincount, cache);
+		if (f->refcount != f->large_mapcount + f->pincount + cache + e[id].lru)
+			FAIL("folio %u: refcount %d != mappings %d + pins %d + swap cache %d"
+			     " + lru batch %d", id, f->refcount, f->large_mapcount, f->pincount,
+			     cache, e[id].lru);
 		if (cache && (f->order || !f->swap || w->swap[f->swap].folio != id))
 			FAIL("folio %u: swap cache link broken", id);
 		if (!f->order)

@@ -6,11 +6,13 @@
  * pool, the swap slots.  Folios and swap slots are named by 32-bit ids
  * (index into their pool, 0 = none) because the pools are reallocated.
  *
- * Invariants (checked by check.c after every op when enabled):
+ * Invariants (checked by check.c after every op, and after every collapse
+ * attempt, when enabled):
  *  - a folio's counters equal what the page tables of all live mms imply:
  *    pmc[i] = PTEs mapping subpage i, entire_mapcount = PMDs mapping it,
  *    large_mapcount = all of them, nr_pages_mapped = #{i : pmc[i] > 0};
- *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0);
+ *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0)
+ *    + the entries of the lru_add batch naming it;
  *  - MM-ID slots (large folios) follow KR 5.3: a slot's count never exceeds
  *    the mappings its mm really holds, and a free slot has count 0;
  *  - a free folio is mapped nowhere; every allocated folio is referenced;
@@ -129,6 +131,19 @@ struct vm_events {
 	long pgfree;                  /* pages ever freed */
 };
 
+/*
+ * ---- the per-CPU lru_add batch (cpu_fbatches.lru_add) ------------------
+ * folio_putback_lru() -> folio_add_lru() holds one reference on each small
+ * folio until the batch drains.  Only collapse puts folios back in the
+ * model (khugepaged/collapse.c); every other folio is on the LRU.
+ */
+#define LRU_BATCH_MAX 31u    /* the largest PAGEVEC_SIZE / FOLIO_BATCH_SIZE */
+
+struct lru_batch {
+	uint32_t folio[LRU_BATCH_MAX];   /* folio ids, one reference each */
+	unsigned nr;
+};
+
 /* ---- the world ------------------------------------------------------- */
 struct khp_world {
 	struct khp_config cfg;
@@ -148,6 +163,7 @@ struct khp_world {
 	bool check;
 	bool in_fault;                /* inside handle_mm_fault(): lru_gen_in_fault() */
 	struct vm_events vm_events;   /* read by khugepaged's per-step accounting */
+	struct lru_batch lru_add;     /* empty between khugepaged / collapse steps */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
 	uint32_t mark_gen;
 	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
@@ -280,12 +296,19 @@ int op_pin(struct khp_world *w, const struct khp_op *op, bool pin);
 int op_age(struct khp_world *w, const struct khp_op *op);
 void deferred_split_scan(struct khp_world *w);
 int swap_out_pte(struct khp_world *w, struct mm *mm, struct pte *pte);
+int swap_out_folio_ptes(struct khp_world *w, struct mm *mm, struct pte *ptes, unsigned n);
+int swap_out_pmd(struct khp_world *w, struct mm *mm, uint64_t idx);
+int split_pmd_mapped_folio(struct khp_world *w, uint32_t id);
 void unpin_mm(struct khp_world *w, unsigned mm);
 int op_munmap_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end);
 int op_mmap(struct khp_world *w, const struct khp_op *op);
 int op_zap(struct khp_world *w, const struct khp_op *op);
 int op_exit(struct khp_world *w, const struct khp_op *op);
 int op_touch(struct khp_world *w, const struct khp_op *op);
+
+/* ---- lru.c ----------------------------------------------------------- */
+void lru_add_drain(struct khp_world *w);
+void folio_putback_lru(struct khp_world *w, uint32_t id);
 
 /* ---- check.c --------------------------------------------------------- */
 int world_check(const struct khp_world *w, char *msg, size_t len);

@@ -118,9 +118,8 @@ int op_mremap(struct khp_world *w, const struct khp_op *op)
 			return khp_err(w, -ENOMEM, "mremap: cannot grow [%#llx, +%llu) in place",
 				       (unsigned long long)addr, (unsigned long long)old_len);
 		v->end = addr + new_len;
-		/* 6.12+ vma_merge_extend() registers the grown VMA; 6.1 vma_adjust() does not */
-		if (w->rules->mremap_grow_enter)
-			vma_khugepaged_enter(w, mm, v);
+		/* vma_merge() [6.1.192] / vma_merge_extend() [6.12, 7.3] registers the grown VMA */
+		vma_khugepaged_enter(w, mm, v);
 		vma_merge_around(w, mm, addr, addr + new_len);
 		return 0;
 	}

@@ -3,7 +3,8 @@
  * Page tables: per mm a sorted array of PMD entries (a missing entry is
  * pmd_none), each a PTE table of pmd_pages entries or a huge mapping, plus
  * the set of populated PUD entries (mm_find_pmd() fails without one, which
- * is SCAN_PMD_NULL in 6.1 / 6.12).  split_huge_pmd() lives here.
+ * is SCAN_PMD_NULL in 6.1 / 6.12).  split_huge_pmd() lives here.  Page
+ * tables count against the world limit KHP_MAX_PTES (pmd_insert()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +85,30 @@ void pud_free_unused(struct mm *mm, unsigned pmd_order)
 	mm->nr_puds = out;
 }
 
+/*
+ * World limit KHP_MAX_PTES: every populated PMD entry (a PTE table, or a
+ * huge mapping that a split would turn into one) counts pmd_pages entries.
+ */
+static int pmd_charge(struct khp_world *w)
+{
+	uint64_t nr = 1;
+
+	for (unsigned m = 0; m < w->nr_mms; m++)
+		nr += w->mms[m].nr_pmds;
+	if (nr << w->pmd_order > KHP_MAX_PTES)
+		return khp_err(w, -ENOMEM, "world limit of %u page-table entries reached "
+			       "(%u PMD entries of %u)", KHP_MAX_PTES,
+			       KHP_MAX_PTES >> w->pmd_order, pmd_nr(w));
+	return 0;
+}
+
 static int pmd_insert(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out)
 {
 	uint32_t i = pmd_slot(mm, index);
-	int ret = pud_populate(w, mm, index);
+	int ret = pmd_charge(w);
 
+	if (!ret)
+		ret = pud_populate(w, mm, index);
 	if (ret)
 		return ret;
 	if (array_insert(&mm->pmds, &mm->nr_pmds, &mm->cap_pmds, i, sizeof(*mm->pmds), 8))

@@ -15,43 +15,43 @@ static const struct khp_rules kernel_rows[KHP_NR_KERNELS] = {
 		.shared = KHP_SHARED_PAGE_MAPCOUNT, .young_referenced = 0, .writable_gate = 1,
 		.uffd_result = 0, .lazyfree_skip = 0, .no_pte_table = 0, .mthp_collapse = 0,
 		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX, .collapse_batch = 0,
-		.collapse_none_ebusy = 0, .collapse_small_ok = 0, .thp_shrinker = 0,
+		.collapse_none_ebusy = 0, .collapse_small_ok = 0, .thp_shrinker = 0, .lru_batch = KHP_LRU_BATCH_15,
 		.mthp_fault = 0, .fault_referenced = 0, .wp_reuse_large = KHP_WP_REUSE_REFCOUNT,
 		.huge_zero_wp_thp = 0, .swapin_skip_cache = 1, .swapin_reuse_refcount = 1,
 		.swapin_free_cache = 0, .swapin_write = KHP_SWAPIN_WRITE_NEVER,
 		.split_to_zero = 0, .deferred_split_all = 1, .split_pmd_dirty = 1, .zap_batch = 0,
-		.reclaim_pt = 0, .madv_shared = KHP_SHARED_PAGE_MAPCOUNT, .madv_split_covered = 1,
+		.reclaim_pt = 0, .lazyfree_busy_stays = 0, .madv_shared = KHP_SHARED_PAGE_MAPCOUNT, .madv_split_covered = 1,
 		.madv_stop_at_shared = 1, .pageout_clear_young = 1,
 		.hugepage_enter = KHP_ENTER_EVERY_CALL, .mprotect_pmd_write = 0,
-		.mprotect_pte_dirty = 1, .mprotect_batch = 0, .mremap_grow_enter = 0,
+		.mprotect_pte_dirty = 1, .mprotect_batch = 0,
 	},
 	[KHP_LINUX_6_12] = {
 		.shared = KHP_SHARED_LIKELY_MAPPED, .young_referenced = 1, .writable_gate = 1,
 		.uffd_result = 0, .lazyfree_skip = 0, .no_pte_table = 0, .mthp_collapse = 0,
 		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX, .collapse_batch = 0,
-		.collapse_none_ebusy = 1, .collapse_small_ok = 0, .thp_shrinker = 1,
+		.collapse_none_ebusy = 1, .collapse_small_ok = 0, .thp_shrinker = 1, .lru_batch = KHP_LRU_BATCH_31,
 		.mthp_fault = 1, .fault_referenced = 0, .wp_reuse_large = KHP_WP_REUSE_NEVER,
 		.huge_zero_wp_thp = 0, .swapin_skip_cache = 1, .swapin_reuse_refcount = 1,
 		.swapin_free_cache = 0, .swapin_write = KHP_SWAPIN_WRITE_REUSABLE,
 		.split_to_zero = 1, .deferred_split_all = 0, .split_pmd_dirty = 0, .zap_batch = 1,
-		.reclaim_pt = 0, .madv_shared = KHP_SHARED_LIKELY_MAPPED, .madv_split_covered = 0,
+		.reclaim_pt = 0, .lazyfree_busy_stays = 0, .madv_shared = KHP_SHARED_LIKELY_MAPPED, .madv_split_covered = 0,
 		.madv_stop_at_shared = 0, .pageout_clear_young = 0,
-		.hugepage_enter = KHP_ENTER_EVERY_CALL, .mprotect_pmd_write = 1,
-		.mprotect_pte_dirty = 0, .mprotect_batch = 0, .mremap_grow_enter = 1,
+		.hugepage_enter = KHP_ENTER_ON_CHANGE, .mprotect_pmd_write = 1,
+		.mprotect_pte_dirty = 0, .mprotect_batch = 0,
 	},
 	[KHP_LINUX_7_3] = {
 		.shared = KHP_SHARED_MAYBE_MAPPED, .young_referenced = 1, .writable_gate = 0,
 		.uffd_result = 1, .lazyfree_skip = 1, .no_pte_table = 1, .mthp_collapse = 1,
 		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX, .collapse_batch = 1,
-		.collapse_none_ebusy = 1, .collapse_small_ok = 1, .thp_shrinker = 1,
+		.collapse_none_ebusy = 1, .collapse_small_ok = 1, .thp_shrinker = 1, .lru_batch = KHP_LRU_BATCH_31,
 		.mthp_fault = 1, .fault_referenced = 1, .wp_reuse_large = KHP_WP_REUSE_MM_ID,
 		.huge_zero_wp_thp = 1, .swapin_skip_cache = 0, .swapin_reuse_refcount = 0,
 		.swapin_free_cache = 1, .swapin_write = KHP_SWAPIN_WRITE_EXCLUSIVE,
 		.split_to_zero = 1, .deferred_split_all = 0, .split_pmd_dirty = 0, .zap_batch = 1,
-		.reclaim_pt = 1, .madv_shared = KHP_SHARED_MAYBE_MAPPED, .madv_split_covered = 0,
+		.reclaim_pt = 1, .lazyfree_busy_stays = 1, .madv_shared = KHP_SHARED_MAYBE_MAPPED, .madv_split_covered = 0,
 		.madv_stop_at_shared = 0, .pageout_clear_young = 0,
 		.hugepage_enter = KHP_ENTER_ON_CHANGE, .mprotect_pmd_write = 1,
-		.mprotect_pte_dirty = 0, .mprotect_batch = 1, .mremap_grow_enter = 1,
+		.mprotect_pte_dirty = 0, .mprotect_batch = 1,
 	},
 };
 
@@ -73,6 +73,13 @@ static const struct khp_rule_value shared_values[] = {
 	{ "exact", "another live mm maps this very page (the oracle)" },
 };
 
+/* MADV_COLD / PAGEOUT / FREE have no oracle variant: the kernels' three tests */
+static const struct khp_rule_value madv_shared_values[] = {
+	{ "page_mapcount", "page_mapcount() of the page met (subpage 0 for MADV_FREE) != 1" },
+	{ "likely_mapped_shared", "folio_likely_mapped_shared()" },
+	{ "maybe_mapped_shared", "folio_maybe_mapped_shared()" },
+};
+
 static const struct khp_rule_value mthp_none_values[] = {
 	{ "zero_or_max", "only 0 and HPAGE_PMD_NR-1 are honoured; other values act as 0" },
 };
@@ -90,6 +97,11 @@ static const struct khp_rule_value swapin_write_values[] = {
 	{ "exclusive", "a read fault maps only an exclusive page writable" },
 };
 
+static const struct khp_rule_value lru_batch_values[] = {
+	{ "15", "15 folios (PAGEVEC_SIZE)" },
+	{ "31", "31 folios (PAGEVEC_SIZE / FOLIO_BATCH_SIZE)" },
+};
+
 static const struct khp_rule_value enter_values[] = {
 	{ "every_call", "khugepaged_enter_vma() for every VMA of the range, before the change" },
 	{ "on_change", "khugepaged_enter_vma() for each VMA whose flags changed, after" },
@@ -99,8 +111,11 @@ static const struct khp_rule_value enter_values[] = {
 	{ #field, meaning, offsetof(struct khp_rules, field), 2, no_yes,		\
 	  { s61, s612, s73 }, NULL }
 #define ENUM_RULE(field, meaning, vals, s61, s612, s73)					\
+	ENUM_RULE_IF(field, meaning, vals, s61, s612, s73, NULL)
+/* a rule that only means something while rule `req` is 1 */
+#define ENUM_RULE_IF(field, meaning, vals, s61, s612, s73, req)				\
 	{ #field, meaning, offsetof(struct khp_rules, field),				\
-	  sizeof(vals) / sizeof(vals[0]), vals, { s61, s612, s73 }, NULL }
+	  sizeof(vals) / sizeof(vals[0]), vals, { s61, s612, s73 }, req }
 
 static const struct khp_rule_info rules[] = {
 	ENUM_RULE(shared, "which PTEs count against max_ptes_shared (scan and isolate)",
@@ -126,9 +141,9 @@ static const struct khp_rule_info rules[] = {
 	BOOL_RULE(mthp_collapse, "khugepaged collapses to the enabled mTHP orders too",
 		  "absent [6.1]", "absent: mTHP only at fault [6.12]",
 		  "mthp_collapse(), hugepage_enabled() [7.3]"),
-	ENUM_RULE(mthp_max_ptes_none, "how an mTHP collapse of order o applies max_ptes_none",
-		  mthp_none_values, "no mTHP collapse [6.1]", "no mTHP collapse [6.12]",
-		  "collapse_max_ptes_none() [7.3]"),
+	ENUM_RULE_IF(mthp_max_ptes_none, "how an mTHP collapse of order o applies max_ptes_none",
+		     mthp_none_values, "no mTHP collapse [6.1]", "no mTHP collapse [6.12]",
+		     "collapse_max_ptes_none() [7.3]", "mthp_collapse"),
 	BOOL_RULE(collapse_batch, "the collapse copy unmaps a folio's PTE run at once",
 		  "__collapse_huge_page_copy_succeeded(): per PTE [6.1]", "per PTE [6.12]",
 		  "__collapse_huge_page_copy_succeeded(): folio_pte_batch() [7.3]"),
@@ -140,6 +155,10 @@ static const struct khp_rule_info rules[] = {
 	BOOL_RULE(thp_shrinker, "new THPs go on the deferred split list for the underused shrinker",
 		  "absent [6.1]", "deferred_split_folio(folio, false), thp_underused() [6.12]",
 		  "same [7.3]"),
+	ENUM_RULE(lru_batch, "folios the per-CPU lru_add batch holds before it drains: a collapse "
+		  "puts isolated folios back through it (release_pte_pages(), folio_putback_lru())",
+		  lru_batch_values, "PAGEVEC_SIZE 15 [6.1]", "PAGEVEC_SIZE 31 [6.12]",
+		  "FOLIO_BATCH_SIZE 31 [7.3]"),
 	BOOL_RULE(mthp_fault, "anonymous write faults map the largest enabled mTHP order",
 		  "absent [6.1]", "alloc_anon_folio() [6.12]", "alloc_anon_folio() [7.3]"),
 	BOOL_RULE(fault_referenced, "a folio added in a fault is PG_referenced",
@@ -175,8 +194,12 @@ static const struct khp_rule_info rules[] = {
 		  "same [7.3]"),
 	BOOL_RULE(reclaim_pt, "MADV_DONTNEED of a whole table frees the empty PTE table",
 		  "absent [6.1]", "absent [6.12]", "CONFIG_PT_RECLAIM: try_to_free_pte() [7.3]"),
+	BOOL_RULE(lazyfree_busy_stays, "reclaim leaves a clean lazyfree folio it cannot discard "
+		  "(an extra reference) lazyfree instead of swap-backed",
+		  "try_to_unmap_one(): folio_set_swapbacked() [6.1]", "same [6.12]",
+		  "ttu_anon_lazyfree_folio(): left lazyfree [7.3]"),
 	ENUM_RULE(madv_shared, "which large folios MADV_COLD / PAGEOUT / FREE treat as shared",
-		  shared_values, "madvise_cold_or_pageout_pte_range(): page_mapcount() [6.1]",
+		  madv_shared_values, "madvise_cold_or_pageout_pte_range(): page_mapcount() [6.1]",
 		  "folio_likely_mapped_shared() [6.12]", "folio_maybe_mapped_shared() [7.3]"),
 	BOOL_RULE(madv_split_covered, "MADV_COLD / PAGEOUT / FREE split a large folio the range covers",
 		  "madvise_cold_or_pageout_pte_range(): always split [6.1]",
@@ -188,7 +211,7 @@ static const struct khp_rule_info rules[] = {
 		  "madvise_cold_or_pageout_pte_range(): ptep_test_and_clear_young() [6.1]",
 		  "only for MADV_COLD [6.12]", "same [7.3]"),
 	ENUM_RULE(hugepage_enter, "when MADV_HUGEPAGE registers the mm with khugepaged",
-		  enter_values, "hugepage_madvise() [6.1]", "hugepage_madvise() [6.12]",
+		  enter_values, "hugepage_madvise() [6.1]", "madvise_update_vma() [6.12.117]",
 		  "madvise_update_vma() [7.3]"),
 	BOOL_RULE(mprotect_pmd_write, "mprotect(PROT_WRITE) makes an exclusive PMD writable",
 		  "change_huge_pmd(): never [6.1]", "change_huge_pmd() [6.12]", "same [7.3]"),
@@ -196,8 +219,6 @@ static const struct khp_rule_info rules[] = {
 		  "can_change_pte_writable() [6.1]", "exclusive is enough [6.12]", "same [7.3]"),
 	BOOL_RULE(mprotect_batch, "mprotect ORs young and dirty over a large folio's PTE batch",
 		  "per PTE [6.1]", "per PTE [6.12]", "change_pte_range(): folio_pte_batch() [7.3]"),
-	BOOL_RULE(mremap_grow_enter, "growing a VMA in place registers the mm with khugepaged",
-		  "vma_adjust(): no [6.1]", "vma_merge_extend() [6.12]", "same [7.3]"),
 };
 
 _Static_assert(sizeof(rules) / sizeof(rules[0]) == KHP_NR_RULES,
@@ -224,6 +245,29 @@ int khp_rules_check(const struct khp_rules *r, char *msg, size_t len)
 		if (v >= rules[i].nr_values) {
 			if (msg)
 				snprintf(msg, len, "rule %s: value %u out of range", rules[i].name, v);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int khp_rules_combination(const struct khp_rules *r, const struct khp_rules *base, char *msg,
+			  size_t len)
+{
+	int ret = khp_rules_check(r, msg, len);
+
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < KHP_NR_RULES; i++) {
+		const struct khp_rule_info *ri = &rules[i], *req;
+
+		if (!ri->requires || khp_rule_get(r, ri) == khp_rule_get(base, ri))
+			continue;
+		req = khp_rule_find(ri->requires);
+		if (!khp_rule_get(r, req)) {
+			if (msg)
+				snprintf(msg, len, "rule %s means nothing while %s=0 (set %s=1 too)",
+					 ri->name, req->name, req->name);
 			return -EINVAL;
 		}
 	}

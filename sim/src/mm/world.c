@@ -177,6 +177,7 @@ void khp_world_reset(struct khp_world *w)
 	w->pages_in_use = 0;
 	w->swap_in_use = 0;
 	w->mark_gen = 0;
+	w->lru_add.nr = 0;
 	w->err[0] = 0;
 	world_init_state(w);
 }

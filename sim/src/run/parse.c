@@ -128,10 +128,13 @@ int khp_profile_list_parse(const char *s, struct khp_profile *out, size_t max, s
 		if (!len)
 			return say(msg, msglen, -EINVAL, "empty profile name in \"%s\" (%s)", Q(s),
 				   valid_profiles);
+		char why[512];
+
 		snprintf(name, sizeof(name), "%.*s", (int)len, p);
-		if (len >= sizeof(name) || khp_profile_parse(name, &pr))
-			return say(msg, msglen, -EINVAL, "unknown profile \"%s\" (%s)", Q(name),
-				   valid_profiles);
+		if (len >= sizeof(name))
+			return say(msg, msglen, -EINVAL, "profile name \"%s...\" too long", Q(name));
+		if (khp_profile_parse_msg(name, &pr, why, sizeof(why)))
+			return say(msg, msglen, -EINVAL, "%s", why);
 		for (size_t i = 0; i < n; i++)
 			if (khp_profile_same(&out[i], &pr))
 				return say(msg, msglen, -EINVAL,

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Macro decisions (decode_int.h): one decision byte emits several ops, so
+ * that blind search reaches the sharing patterns of the kernel's corner
+ * cases (a populated THP, a fork whose parent and child keep different
+ * parts of one PMD range, a scan of everything, a COW run) in a handful
+ * of bytes.
+ */
+#include "decode_int.h"
+
+/* mmap one or two PMD-aligned ranges with MADV_HUGEPAGE and write every page. */
+void dec_m_thp(struct decoder *d, unsigned mm)
+{
+	struct sh_mm *m = &d->mm[mm], next;
+	uint32_t b = khp_dp_u8(&d->dp);
+	uint64_t n = (1 + ((b >> 4) & 1)) * (uint64_t)d->pmd, a;
+	struct sh_vma v = { 0 };
+	struct khp_op op;
+
+	if (!dec_room(d, 2))
+		return;
+	a = dec_free_pmd_slot(d, m, (b & 0x0f) % d->o->max_pmds, n);
+	v.start = a;
+	v.end = a + n;
+	v.write = true;
+	v.thp = KHP_OPF_HUGEPAGE;
+	next = *m;
+	if (!sh_free(m, a, a + n) || !sh_insert(&next, &v))
+		return;
+	dec_op_init(&op, KHP_OP_MMAP, mm);
+	op.addr = a;
+	op.pages = n;
+	op.flags = KHP_OPF_HUGEPAGE | KHP_OPF_WRITE;
+	if (!dec_emit(d, &op))
+		return;
+	*m = next;
+	dec_op_init(&op, KHP_OP_TOUCH, mm);
+	op.addr = a;
+	op.pages = n;
+	op.flags = KHP_OPF_WRITE;
+	dec_emit(d, &op);
+}
+
+/* Zap [base, base + a) and [base + b, base + pmd) of mm, clipped to its VMAs. */
+static void keep_range(struct decoder *d, unsigned mm, uint64_t base, uint64_t a, uint64_t b)
+{
+	struct khp_op op;
+	uint64_t lo[2] = { base, base + b }, hi[2] = { base + a, base + d->pmd };
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t s = lo[i], e;
+
+		while (s < hi[i] && sh_find(&d->mm[mm], s) < 0)
+			s++;
+		if (s >= hi[i])
+			continue;
+		e = sh_covered_end(&d->mm[mm], s, false);
+		if (e > hi[i])
+			e = hi[i];
+		dec_op_init(&op, KHP_OP_DONTNEED, mm);
+		op.addr = s;
+		op.pages = e - s;
+		if (!dec_emit(d, &op))
+			return;
+		dec_drop_pins(d, mm, s, e);
+	}
+}
+
+/*
+ * fork, then the parent keeps [a, b) and the child keeps [c, e) of one PMD
+ * range (each a boundary value); the rest of that PMD range is zapped.
+ * A mode byte with bit 0 clear makes the child keep the parent's range
+ * (two values instead of four: the common "both unmapped the same part"
+ * pattern).
+ */
+void dec_m_fork_keep(struct decoder *d, unsigned mm)
+{
+	uint64_t addr, base, a, b, c, e;
+	unsigned child;
+	uint32_t mode;
+	int vi;
+
+	if (d->nr_ids >= d->o->max_mms || !dec_room(d, 5) ||
+	    !dec_pick_addr(d, &d->mm[mm], &addr, &vi))
+		return;
+	base = dec_pmd_down(d, addr);
+	mode = khp_dp_u8(&d->dp);
+	a = dec_value(d) % d->pmd;
+	b = dec_value(d);
+	if (mode & 1) {
+		c = dec_value(d) % d->pmd;
+		e = dec_value(d);
+	} else {
+		c = a;
+		e = b;
+	}
+	if (b <= a || b > d->pmd)
+		b = d->pmd;
+	if (e <= c || e > d->pmd)
+		e = d->pmd;
+	child = d->nr_ids;
+	dec_fork(d, mm);
+	if (d->nr_ids == child)
+		return;
+	keep_range(d, mm, base, a, b);
+	keep_range(d, child, base, c, e);
+}
+
+/* khugepaged on every PMD range of every live mm (in mm order), bounded. */
+void dec_m_scan_all(struct decoder *d)
+{
+	for (unsigned i = 0; i < d->nr_ids; i++) {
+		const struct sh_mm *m = &d->mm[i];
+		uint64_t last = UINT64_MAX;
+
+		if (!m->alive)
+			continue;
+		for (unsigned k = 0; k < m->nr; k++) {
+			for (uint64_t p = dec_pmd_down(d, m->v[k].start); p < m->v[k].end;
+			     p += d->pmd) {
+				struct khp_op op;
+
+				if (p == last)
+					continue;
+				last = p;
+				dec_op_init(&op, KHP_OP_KHUGEPAGED, i);
+				op.addr = p < m->v[k].start ? m->v[k].start : p;
+				if (!dec_emit(d, &op))
+					return;
+			}
+		}
+	}
+}
+
+/* Write [base + a, base + b) of one PMD range in mm (writable part only). */
+void dec_m_cow(struct decoder *d, unsigned mm)
+{
+	uint64_t addr, base, a, b, end;
+	struct khp_op op;
+	int vi;
+
+	if (!dec_pick_addr(d, &d->mm[mm], &addr, &vi))
+		return;
+	base = dec_pmd_down(d, addr);
+	a = dec_value(d) % d->pmd;
+	b = dec_value(d);
+	if (b <= a || b > d->pmd)
+		b = a + 1;
+	if (sh_find(&d->mm[mm], base + a) < 0)
+		return;
+	end = sh_covered_end(&d->mm[mm], base + a, true);
+	if (end > base + b)
+		end = base + b;
+	if (end <= base + a)
+		return;
+	dec_op_init(&op, KHP_OP_TOUCH, mm);
+	op.addr = base + a;
+	op.pages = end - op.addr;
+	op.flags = KHP_OPF_WRITE;
+	dec_emit(d, &op);
+}
