@@ -16,6 +16,7 @@
 #include "fuzz.h"
 #include "fuzz_common.h"
 #include "khpsim/minimize.h"
+#include "khpsim/parse.h"
 
 #define FEEDBACK_VALUES 512u       /* values are pages: 0..pmd_pages */
 #define FEEDBACK_PROFILES 4u
@@ -83,21 +84,17 @@ static bool env_flag(const char *name)
 static void parse_profiles(struct fuzz_ctx *c)
 {
 	const char *s = getenv("KHP_PROFILES");
-	char buf[256], *save = NULL, *tok;
+	char msg[256];
 
 	/* The invariants target (check on) also runs the exact-oracle variants. */
 	if (!s || !*s)
 		s = c->check ? "linux-6.1,linux-6.12,linux-7.3,"
 			       "linux-6.1+exact,linux-6.12+exact,linux-7.3+exact"
 			     : "linux-6.1,linux-6.12,linux-7.3";
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		FUZZ_ASSERT_MSG(c->nr_profs < FUZZ_MAX_PROFILES, "KHP_PROFILES: too many profiles");
-		if (khp_profile_parse(tok, &c->profs[c->nr_profs])) {
-			fprintf(stderr, "KHP_PROFILES: unknown profile '%s'\n", tok);
-			exit(2);
-		}
-		c->nr_profs++;
+	if (khp_profile_list_parse(s, c->profs, FUZZ_MAX_PROFILES, &c->nr_profs, msg,
+				   sizeof(msg))) {
+		fprintf(stderr, "KHP_PROFILES: %s\n", msg);
+		exit(2);
 	}
 }
 
@@ -152,9 +149,16 @@ struct fuzz_ctx *fuzz_ctx(bool check)
 		c->progress_fd = open(getenv("KHP_PROGRESS_FILE"),
 				      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	th = getenv("KHP_FN_THRESHOLD");
-	c->threshold = th && *th ? strtol(th, NULL, 0) : 1;
-	if (c->threshold < 1)
-		c->threshold = 1;
+	c->threshold = 1;
+	if (th && *th) {
+		uint64_t v;
+
+		if (khp_parse_u64(th, 0, 1000000000, &v, msg, sizeof(msg))) {
+			fprintf(stderr, "KHP_FN_THRESHOLD: %s\n", msg);
+			exit(2);
+		}
+		c->threshold = v ? (long)v : 1;
+	}
 	khp_program_init(&c->prog, &c->dopts.config);
 	the_ctx = c;
 	atexit(at_exit);

@@ -5,6 +5,8 @@
 # public headers belong to the layer that implements them; khpsim/khpsim.h
 # (types, limits, the API) is below every layer.
 set(order mm khugepaged run scenario search oracle cli)
+set(header_knobs.h run)
+set(header_parse.h run)
 set(header_scenario.h scenario)
 set(header_report.h scenario)
 set(header_decode.h search)

@@ -518,7 +518,7 @@ static void test_check_and_expect_from_runs(void **state)
 	assert_int_equal(khp_scenario_expect_from_runs(&sc, runs, (size_t)nr, KHP_EF_ALL), 0);
 	assert_int_equal(sc.nr_expects, 6);
 	assert_int_equal(khp_scenario_check(&sc, runs, (size_t)nr, NULL), 0);
-	/* KR 8.2 collapse_single_pte_entry: the khugepaged step collapses */
+	/* selftest collapse_single_pte_entry: the khugepaged step collapses */
 	assert_int_equal(sc.expects[0].step, 3);
 	assert_int_equal(sc.expects[0].result, SCAN_SUCCEED);
 	assert_false(sc.expects[0].fields & KHP_EF(KHP_EF_ERRNO));
@@ -549,6 +549,108 @@ static void test_check_and_expect_from_runs(void **state)
 	assert_int_equal(khp_scenario_check(&sc, runs, 1, NULL), 1 + 2 * 2);
 	for (i = 0; i < (size_t)nr; i++)
 		khp_run_free(&runs[i]);
+	khp_scenario_free(&sc);
+}
+
+/*
+ * Strings cJSON would take but JSON does not allow, refused with their path:
+ * "\u0000" (cJSON cut "linux-6.12\u0000junk" to "linux-6.12", so it passed),
+ * raw control characters, bytes that are not UTF-8.
+ */
+static void test_bad_strings(void **state)
+{
+	(void)state;
+	expect_error("{\"khpsim\": 1, \"name\": \"a\\u0000junk\", \"program\": []}", -EINVAL,
+		     "t.json: name:", "\\u0000");
+	expect_error("{\"khpsim\": 1, \"profiles\": [\"linux-6.1\", \"linux-6.12\\u0000junk\"], "
+		     "\"program\": []}", -EINVAL, "profiles[1]:", "\\u0000");
+	expect_error("{\"khpsim\": 1, \"config\": {\"thp\\u0000x\": \"never\"}, \"program\": []}",
+		     -EINVAL, "t.json: config: a key", "\\u0000");
+	expect_error("{\"khpsim\": 1, \"program\": [{\"op\": \"split\"}, {\"op\": \"split\\u0000\"}]}",
+		     -EINVAL, "program[1].op:", "\\u0000");
+	expect_error("{\"khpsim\": 1, \"program\": [{\"op\": \"khugepaged\", \"mm\": 0, \"addr\": 0}], "
+		     "\"expect\": [{\"step\": 0, \"profile\": \"linux-6.1\\u0000\", \"collapsed\": true}]}",
+		     -EINVAL, "expect[0].profile:", "\\u0000");
+	/* an escaped backslash before "u0000" is not a NUL */
+	{
+		struct khp_scenario sc;
+		char err[ERRLEN];
+
+		khp_scenario_init(&sc);
+		assert_int_equal(load_str("{\"khpsim\": 1, \"name\": \"a\\\\u0000\", \"program\": []}",
+					  &sc, err), 0);
+		assert_string_equal(sc.name, "a\\u0000");
+		khp_scenario_free(&sc);
+	}
+	expect_error("{\"khpsim\": 1, \"name\": \"\x1b[31mred\", \"program\": []}", -EINVAL,
+		     "t.json: name:", "raw control character");
+	expect_error("{\"khpsim\": 1, \"description\": \"tab\there\", \"program\": []}", -EINVAL,
+		     "description:", "raw control character");
+	expect_error("{\"khpsim\": 1, \"source\": \"\xff\xfe\", \"program\": []}", -EINVAL,
+		     "source:", "not valid UTF-8");
+	expect_error("{\"khpsim\": 1, \"name\": \"\xc0\x80\", \"program\": []}", -EINVAL, "name:",
+		     "not valid UTF-8");
+	expect_error("{\"khpsim\": 1, \"name\": \"\xed\xa0\x80\", \"program\": []}", -EINVAL, "name:",
+		     "not valid UTF-8");
+	expect_error("{\"khpsim\": 1, \"name\": \"\xe2\x82\", \"program\": []}", -EINVAL, "name:",
+		     "not valid UTF-8");
+}
+
+/* The writer refuses what the reader would refuse, and writes nothing then. */
+static void test_writer_runs_reader_checks(void **state)
+{
+	struct khp_scenario sc;
+	char err[ERRLEN], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	khp_scenario_init(&sc);
+	assert_int_equal(load_str("{\"khpsim\": 1, \"program\": [{\"op\": \"split\"}]}", &sc, err), 0);
+	sc.profiles[1] = sc.profiles[0];           /* linux-6.1 twice */
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(khp_scenario_write(f, &sc), -EINVAL);
+	fclose(f);
+	assert_int_equal(len, 0);
+	free(buf);
+	assert_int_equal(khp_scenario_validate(&sc, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "profiles[1]: profile \"linux-6.1\" listed twice"));
+	sc.profiles[1] = khp_profile_kernel(KHP_LINUX_6_12);
+	assert_int_equal(khp_scenario_validate(&sc, err, sizeof(err)), 0);
+	/* an expectation on a step that has no record */
+	{
+		struct khp_expect e;
+
+		memset(&e, 0, sizeof(e));
+		e.profile = sc.profiles[0];
+		e.fields = KHP_EF(KHP_EF_COLLAPSED);
+		assert_int_equal(khp_scenario_add_expect(&sc, &e), 0);
+	}
+	assert_int_equal(khp_scenario_validate(&sc, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "expect[0].step"));
+	assert_int_equal(khp_scenario_write_file("/nonexistent-dir/x.json", &sc), -EINVAL);
+	khp_scenario_free(&sc);
+}
+
+/* Strings set through the API are written as valid UTF-8 JSON and read back. */
+static void test_writer_escapes(void **state)
+{
+	struct khp_scenario sc, back;
+	char err[ERRLEN], *out;
+	size_t len;
+
+	(void)state;
+	khp_scenario_init(&sc);
+	assert_int_equal(khp_scenario_set_str(&sc.name, "\x1b[31m\xff\xc2\x9b\x7f\xc3\xa9"), 0);
+	out = write_to_string(&sc, &len);
+	assert_non_null(strstr(out, "\"name\": \"\\u001b[31m\\ufffd\\u009b\\u007f\xc3\xa9\""));
+	khp_scenario_init(&back);
+	if (khp_scenario_load_buf(out, len, "w", &back, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(back.name, "\x1b[31m\xef\xbf\xbd\xc2\x9b\x7f\xc3\xa9");
+	free(out);
+	khp_scenario_free(&back);
 	khp_scenario_free(&sc);
 }
 
@@ -587,6 +689,9 @@ int main(void)
 		cmocka_unit_test(test_huge_file),
 		cmocka_unit_test(test_too_many_ops),
 		cmocka_unit_test(test_check_and_expect_from_runs),
+		cmocka_unit_test(test_bad_strings),
+		cmocka_unit_test(test_writer_runs_reader_checks),
+		cmocka_unit_test(test_writer_escapes),
 		cmocka_unit_test(test_write_file),
 	};
 

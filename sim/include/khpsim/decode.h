@@ -64,13 +64,15 @@ struct khp_decode_opts {
 void khp_decode_opts_default(struct khp_decode_opts *o);
 
 /*
- * Override opts from the environment:
+ * Override opts from the environment (numbers are decimal):
+ *   the knobs of the knob table (khpsim/knobs.h) in their text forms:
  *   KHP_PMD_PAGES, KHP_MAX_PTES_NONE, KHP_MAX_PTES_SWAP, KHP_MAX_PTES_SHARED,
  *   KHP_THP (never|madvise|always), KHP_USE_ZERO_PAGE, KHP_SWAP,
- *   KHP_SHRINK_UNDERUSED (0|1), KHP_MTHP_ORDERS (bit mask),
+ *   KHP_SHRINK_UNDERUSED (1|0), KHP_MTHP_ORDERS (orders "2,4", or none);
  *   KHP_EXPLORE_CONFIG (0|1), KHP_MAX_OPS, KHP_MAX_MMS, KHP_MAX_PMDS, KHP_MACROS (0|1).
- * Knobs not set keep their value, except that a new KHP_PMD_PAGES first
- * resets the knobs to that size's kernel defaults.  0, or -EINVAL with a
+ * The knobs apply in any order (khp_knob_settings_apply()): a knob set keeps
+ * its value, and with KHP_PMD_PAGES the PTE limits not set that sit at their
+ * old default follow the new size's default.  0, or -EINVAL / -ERANGE with a
  * message naming the variable.
  */
 int khp_decode_opts_from_env(struct khp_decode_opts *o, char *msg, size_t msglen);

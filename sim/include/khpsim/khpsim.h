@@ -5,7 +5,7 @@
  * Public API of libkhpsim.  A *program* (config + ops) is run in a *world*
  * (mms, VMAs, page tables, folios) under one *profile* (a kernel's rules,
  * optionally with the exact per-page sharing oracle).  Every khugepaged /
- * collapse step yields a struct khp_record (design.md section 5).
+ * collapse step yields a struct khp_record (its fields: docs/model.md).
  *
  * Error convention (the only one in the project): a function returning int
  * returns 0 on success or a negative errno-like code:
@@ -103,6 +103,8 @@ const char *khp_kernel_name(enum khp_kernel k);
 
 /* ---- configuration (sysfs knobs and world shape) ---------------------- */
 enum khp_thp_mode { KHP_THP_NEVER, KHP_THP_MADVISE, KHP_THP_ALWAYS };
+const char *khp_thp_mode_name(enum khp_thp_mode m);   /* "never", "madvise", "always" */
+int khp_thp_mode_parse(const char *s, enum khp_thp_mode *out);
 
 struct khp_config {
 	unsigned pmd_pages;        /* HPAGE_PMD_NR: power of two, 8..512 */
@@ -119,11 +121,12 @@ struct khp_config {
 /* Kernel defaults for pmd_pages (none = n-1, swap = n/8, shared = n/2),
  * except thp = madvise as the kernel selftests use. */
 void khp_config_default(struct khp_config *c, unsigned pmd_pages);
-/* 0 or -EINVAL/-ERANGE; msg (may be NULL) names the offending field. */
+/* 0 or -EINVAL/-ERANGE; msg (may be NULL) names the offending field
+ * (the range rules of the knob table, khpsim/knobs.h). */
 int khp_config_check(const struct khp_config *c, char *msg, size_t msglen);
 unsigned khp_pmd_order(unsigned pmd_pages);
 
-/* ---- operations (design.md section 3) --------------------------------- */
+/* ---- operations (docs/scenario-format.md, "Ops") ----------------------- */
 enum khp_op_type {
 	KHP_OP_MMAP,
 	KHP_OP_TOUCH,
@@ -255,7 +258,7 @@ int khp_verdict_parse(const char *s, enum khp_verdict *out);
 const char *khp_errno_name(int err);                 /* 0 -> "0", EINVAL -> "EINVAL" */
 int khp_errno_parse(const char *s, int *out);
 
-/* What one khugepaged / collapse step recorded (design.md section 5). */
+/* What one khugepaged / collapse step recorded (docs/model.md). */
 struct khp_record {
 	uint32_t step;             /* index into the program */
 	uint8_t op;                /* KHP_OP_KHUGEPAGED or KHP_OP_COLLAPSE */
@@ -345,9 +348,24 @@ unsigned khp_world_mm_id(const struct khp_world *w, unsigned mm);
 bool khp_world_mm_alive(const struct khp_world *w, unsigned mm);
 
 /* ---- running programs ------------------------------------------------- */
+struct khp_run;
+
+/*
+ * Progress of a long run: progress() is called after each op that brings
+ * the work done past a multiple of progress_work (default
+ * KHP_PROGRESS_WORK), where an op counts KHP_PROGRESS_OP_WORK plus the
+ * pages it covers (pmd_pages for a khugepaged visit).  Counted in ops, so
+ * the calls do not depend on the machine or the clock.
+ */
+#define KHP_PROGRESS_OP_WORK 512u
+#define KHP_PROGRESS_WORK    (1ull << 29)    /* a few seconds of a release build */
+
 struct khp_run_opts {
 	bool check;                /* invariant checker after every op */
 	bool maps;                 /* record the PMD map before each step */
+	void (*progress)(void *arg, const struct khp_run *run, size_t done, size_t nr_ops);
+	void *progress_arg;
+	uint64_t progress_work;    /* 0: KHP_PROGRESS_WORK */
 };
 
 struct khp_run {
@@ -368,7 +386,7 @@ int khp_run_program(const struct khp_program *p, struct khp_profile prof,
 int khp_run_in(struct khp_world *w, const struct khp_program *p,
 	       const struct khp_run_opts *opts, struct khp_run *run);
 void khp_run_free(struct khp_run *run);
-/* The record of program step `step`, or NULL. */
+/* The record of program step `step`, or NULL (binary search: records are in step order). */
 const struct khp_record *khp_run_record(const struct khp_run *run, size_t step);
 
 /* Largest fn_waste_pages over a run's records. */

@@ -2,7 +2,7 @@
 /*
  * Reports of runs: the side-by-side text table of the profiles per
  * khugepaged / collapse step with the PMD map before the step, the
- * post-program totals, and the design.md section 5 records as JSON.
+ * post-program totals, and the records (struct khp_record) as JSON.
  * Output is deterministic (no clock, no addresses of objects).
  */
 #ifndef KHPSIM_REPORT_H
@@ -40,7 +40,7 @@ void khp_report_totals(FILE *f, const struct khp_run *runs, size_t nr_runs);
 size_t khp_report_errors(FILE *f, const struct khp_program *p, const struct khp_run *runs,
 			 size_t nr_runs);
 
-/* JSON: one record as a single-line object with the section 5 fields. */
+/* JSON: one record as a single-line object with every struct khp_record field. */
 void khp_report_record_json(FILE *f, const struct khp_record *r);
 /* JSON: the config as a single-line object with every field. */
 void khp_report_config_json(FILE *f, const struct khp_config *c);
@@ -49,7 +49,7 @@ void khp_report_config_json(FILE *f, const struct khp_config *c);
  * "totals": {...}}, indented by `indent` spaces, no trailing newline.
  */
 void khp_report_run_json(FILE *f, const struct khp_run *run, int indent);
-/* A JSON string literal with escapes. */
+/* A JSON string literal: valid UTF-8 JSON whatever s holds (khp_json_put_string()). */
 void khp_report_json_string(FILE *f, const char *s);
 
 #ifdef __cplusplus

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Scenario format 1 (design.md section 6): a JSON file holding a program
- * (config + ops), the profiles to run it under and expectations on the
- * records of its khugepaged / collapse steps.
+ * Scenario format 1 (docs/scenario-format.md): a JSON file holding a
+ * program (config + ops), the profiles to run it under and expectations on
+ * the records of its khugepaged / collapse steps.
  *
  * The reader is strict: unknown keys, duplicate keys, wrong types,
- * non-integers, out-of-range numbers, unknown names and programs longer
- * than KHP_MAX_OPS are errors.  Each error message names the file, the JSON
- * path (e.g. "program[7].pages") and the reason.  The writer emits stable
- * bytes (canonical key order, defaults omitted, one op per line), so
- * write -> read -> write is the identity.
+ * non-integers, out-of-range numbers, unknown names, strings that are not
+ * valid UTF-8 or hold a raw control character or \u0000, and programs
+ * longer than KHP_MAX_OPS are errors.  Each error message names the file,
+ * the JSON path (e.g. "program[7].pages") and the reason.  The writer emits
+ * stable bytes (canonical key order, defaults omitted, one op per line), so
+ * write -> read -> write is the identity, and it never writes what the
+ * reader would refuse.
  *
  * Error convention as in khpsim.h: 0 or a negative errno.
  */
@@ -113,9 +115,15 @@ int khp_scenario_load_file(const char *path, struct khp_scenario *sc, char *err,
 int khp_scenario_load_buf(const char *buf, size_t len, const char *name,
 			  struct khp_scenario *sc, char *err, size_t errlen);
 
-/* Canonical JSON (stable bytes).  0 or -EIO. */
+/*
+ * Canonical JSON (stable bytes).  Nothing is written if the reader would
+ * refuse the result (-EINVAL: khp_scenario_validate() says why).  0,
+ * -EINVAL, -ENOMEM or -EIO.
+ */
 int khp_scenario_write(FILE *f, const struct khp_scenario *sc);
 int khp_scenario_write_file(const char *path, const struct khp_scenario *sc);
+/* 0 if the reader accepts what khp_scenario_write() would write, else -EINVAL and why. */
+int khp_scenario_validate(const struct khp_scenario *sc, char *err, size_t errlen);
 
 /*
  * Compare expectations with runs (runs[i] is the run of some profile; an

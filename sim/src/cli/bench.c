@@ -65,9 +65,11 @@ struct scan_layout {
 		      char *msg, size_t n);
 };
 
+#define BENCH_MAX_PROFILES (2 * KHP_NR_KERNELS)   /* each kernel, and +exact */
+
 struct bench_opts {
 	double seconds;
-	struct khp_profile profiles[KHP_NR_KERNELS];
+	struct khp_profile profiles[BENCH_MAX_PROFILES];
 	unsigned nr_profiles;
 };
 
@@ -475,7 +477,7 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: khpsim bench [--seconds S] [--profile P]\n"
+		"usage: khpsim bench [--seconds S] [--profile P[,P...]]\n"
 		"\n"
 		"Time the simulator core: khugepaged scans of full 512-PTE ranges\n"
 		"(scan/full-shared, scan/full-old, scan/full-ro on linux-6.1/6.12),\n"
@@ -483,55 +485,45 @@ static void usage(FILE *f)
 		"PTEs), and a fork/touch/exit loop (fork-loop).  One line per\n"
 		"measurement: ns per step and steps per second.\n"
 		"\n"
-		"  --seconds S   time each measurement for S seconds (default 0.5)\n"
-		"  --profile P   only profile P (linux-6.1, linux-6.12, linux-7.3,\n"
-		"                optionally +exact); default: the three kernels\n"
+		"  --seconds S   time each measurement for S seconds (decimal, 0.001..3600;\n"
+		"                default 0.5)\n"
+		"  --profile P   only these profiles (linux-6.1, linux-6.12, linux-7.3,\n"
+		"                optionally +exact; none twice); default: the three kernels\n"
 		"\n"
 		"Exit status: 0 ok, 1 a layout did not behave as intended, 2 usage.\n");
 }
 
+static const struct option longopts[] = {
+	{ "seconds", required_argument, NULL, 's' },
+	{ "profile", required_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 0, -1 after --help, or KHP_EXIT_USAGE. */
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
-	char *end;
-	int i;
+	struct cli c;
+	size_t nr = 0;
+	int opt;
 
 	o->seconds = 0.5;
-	o->nr_profiles = 0;
-	for (i = 1; i < argc; i += 2) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+	cli_init(&c, "bench", argc, argv, "s:p:h", longopts);
+	while ((opt = cli_next(&c)) != -1) {
+		if (opt == 'h') {
 			usage(stdout);
 			return -1;
 		}
-		if (i + 1 >= argc ||
-		    (strcmp(argv[i], "--seconds") && strcmp(argv[i], "--profile"))) {
-			fprintf(stderr, "bench: unknown or incomplete argument '%s'\n", argv[i]);
-			usage(stderr);
+		if ((opt == 's' && cli_decimal(&c, opt, 0.001, 3600, &o->seconds)) ||
+		    (opt == 'p' && cli_profiles(&c, opt, o->profiles, BENCH_MAX_PROFILES, &nr)) ||
+		    (opt != 's' && opt != 'p'))
 			return KHP_EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "--seconds")) {
-			errno = 0;
-			o->seconds = strtod(argv[i + 1], &end);
-			if (errno || end == argv[i + 1] || *end || !(o->seconds > 0) ||
-			    o->seconds > 3600) {
-				fprintf(stderr, "bench: --seconds wants a number in (0, 3600], not '%s'\n",
-					argv[i + 1]);
-				return KHP_EXIT_USAGE;
-			}
-		} else {
-			if (o->nr_profiles) {
-				fprintf(stderr, "bench: --profile given twice\n");
-				return KHP_EXIT_USAGE;
-			}
-			if (khp_profile_parse(argv[i + 1], &o->profiles[0])) {
-				fprintf(stderr, "bench: unknown profile '%s' (linux-6.1, linux-6.12, "
-					"linux-7.3, optionally +exact)\n", argv[i + 1]);
-				return KHP_EXIT_USAGE;
-			}
-			o->nr_profiles = 1;
-		}
 	}
+	if (cli_operands(&c, &opt) && opt)
+		return cli_fail("bench", "unexpected argument '%s'", argv[optind]);
+	o->nr_profiles = (unsigned)nr;
 	if (!o->nr_profiles) {
-		for (i = 0; i < KHP_NR_KERNELS; i++)
+		for (unsigned i = 0; i < KHP_NR_KERNELS; i++)
 			o->profiles[i] = khp_profile_kernel((enum khp_kernel)i);
 		o->nr_profiles = KHP_NR_KERNELS;
 	}

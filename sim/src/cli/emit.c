@@ -16,12 +16,12 @@
 
 static void emit_usage(FILE *f)
 {
-	fputs("usage: khpsim emit-c [-o FILE] [--check] SCENARIO...\n"
+	fputs("usage: khpsim emit-c [-o FILE] [--check] [--] SCENARIO...\n"
 	      "  Write one self-contained C program (libc + Linux headers) that runs the\n"
 	      "  scenarios with real syscalls and prints one KHPSIM-STEP line per\n"
 	      "  khugepaged / collapse step.  Build it with gcc -static.\n"
-	      "  -o FILE   write to FILE instead of stdout\n"
-	      "  --check   only say whether each scenario can be realised\n"
+	      "  -o, --out FILE   write to FILE instead of stdout\n"
+	      "  --check          only say whether each scenario can be realised\n"
 	      "exit: 0 ok, 1 a scenario cannot be realised (the op and step are named),\n"
 	      "      2 bad input or usage\n", f);
 }
@@ -56,49 +56,58 @@ static int load_all(char **files, size_t n, struct khp_scenario **out)
 	return 0;
 }
 
+static const struct option emit_opts[] = {
+	{ "out", required_argument, NULL, 'o' },
+	{ "check", no_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 0, 1 (--help done) or KHP_EXIT_USAGE; the scenario files in *files. */
+static int emit_args(int argc, char **argv, const char **outpath, bool *check, char ***files,
+		     size_t *n)
+{
+	struct cli c;
+	int opt, nr;
+
+	cli_init(&c, "emit-c", argc, argv, "o:h", emit_opts);
+	while ((opt = cli_next(&c)) != -1) {
+		if (opt == 'o') {
+			*outpath = c.arg;
+		} else if (opt == 'c') {
+			*check = true;
+		} else if (opt == 'h') {
+			emit_usage(stdout);
+			return 1;
+		} else {
+			return KHP_EXIT_USAGE;
+		}
+	}
+	*files = cli_operands(&c, &nr);
+	*n = (size_t)nr;
+	if (!nr)
+		return cli_fail("emit-c", "no scenario file given (khpsim emit-c --help)");
+	return 0;
+}
+
 int cmd_emit_c(int argc, char **argv)
 {
 	const char *outpath = NULL;
 	struct khp_scenario *scs = NULL;
 	const struct khp_scenario **ptrs = NULL;
-	char **files;
+	char **files = NULL;
 	char msg[512];
 	size_t n = 0, i, refused = 0;
 	bool check = false;
-	int r, argi;
+	int r;
 	FILE *out;
 
-	files = calloc((size_t)argc + 1, sizeof(*files));
-	if (!files)
-		return KHP_EXIT_USAGE;
-	for (argi = 1; argi < argc; argi++) {
-		if (!strcmp(argv[argi], "--help") || !strcmp(argv[argi], "-h")) {
-			emit_usage(stdout);
-			free(files);
-			return KHP_EXIT_OK;
-		} else if (!strcmp(argv[argi], "-o") && argi + 1 < argc) {
-			outpath = argv[++argi];
-		} else if (!strcmp(argv[argi], "--check")) {
-			check = true;
-		} else if (argv[argi][0] == '-' && argv[argi][1]) {
-			fprintf(stderr, "khpsim emit-c: unknown option '%s'\n", argv[argi]);
-			emit_usage(stderr);
-			free(files);
-			return KHP_EXIT_USAGE;
-		} else {
-			files[n++] = argv[argi];
-		}
-	}
-	if (!n) {
-		emit_usage(stderr);
-		free(files);
-		return KHP_EXIT_USAGE;
-	}
+	r = emit_args(argc, argv, &outpath, &check, &files, &n);
+	if (r)
+		return r == 1 ? KHP_EXIT_OK : r;
 	r = load_all(files, n, &scs);
-	if (r) {
-		free(files);
+	if (r)
 		return r;
-	}
 	for (i = 0; i < n; i++) {
 		if (khp_emit_check(&scs[i], msg, sizeof(msg))) {
 			fprintf(stderr, "khpsim emit-c: %s: refused: %s\n", files[i], msg);
@@ -109,7 +118,6 @@ int cmd_emit_c(int argc, char **argv)
 	}
 	if (check || refused) {
 		free_scenarios(scs, n);
-		free(files);
 		return refused ? KHP_EXIT_FINDING : KHP_EXIT_OK;
 	}
 	ptrs = calloc(n, sizeof(*ptrs));
@@ -131,7 +139,6 @@ int cmd_emit_c(int argc, char **argv)
 done:
 	free(ptrs);
 	free_scenarios(scs, n);
-	free(files);
 	return r;
 }
 
@@ -214,20 +221,13 @@ static int opt_package(struct oracle_args *a, const char *arg)
 	return 0;
 }
 
-static int opt_boots(struct oracle_args *a, const char *arg)
+static int opt_boots(struct oracle_args *a, const struct cli *c)
 {
 	struct khp_oracle_guest *g = last_log(a, "--boots");
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!g)
+	if (!g || cli_number(c, 'b', 1, 99, &v))
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' || v < 1 || v > 99) {
-		fprintf(stderr, "khpsim oracle: --boots %s: give a number from 1 to 99\n", arg);
-		return -EINVAL;
-	}
 	g->boots = (unsigned)v;
 	return 0;
 }
@@ -256,35 +256,30 @@ static int oracle_parse(int argc, char **argv, struct oracle_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, r = 0;
+	struct cli c;
+	int opt, r = 0;
 
-	opterr = 0;
-	optind = 0;
-	while (!r && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': r = opt_log(a, optarg); break;
-		case 'k': r = opt_kernel(a, optarg); break;
-		case 'p': r = opt_package(a, optarg); break;
-		case 'b': r = opt_boots(a, optarg); break;
-		case 'K': a->known_path = optarg; break;
-		case 'j': a->json_path = optarg; break;
+	cli_init(&c, "oracle", argc, argv, "h", opts);
+	while (!r && (opt = cli_next(&c)) != -1) {
+		switch (opt) {
+		case 'l': r = opt_log(a, c.arg); break;
+		case 'k': r = opt_kernel(a, c.arg); break;
+		case 'p': r = opt_package(a, c.arg); break;
+		case 'b': r = opt_boots(a, &c); break;
+		case 'K': a->known_path = c.arg; break;
+		case 'j': a->json_path = c.arg; break;
 		case 'c': a->classify = true; break;
 		case 'h': oracle_usage(stdout); return 1;
-		case ':':
-			fprintf(stderr, "khpsim oracle: %s: needs a value\n", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			fprintf(stderr, "khpsim oracle: unknown option '%s'\n", argv[optind - 1]);
-			oracle_usage(stderr);
-			return -EINVAL;
+		default: return -EINVAL;
 		}
 	}
 	if (r)
 		return r;
-	a->files = argv + optind;
-	a->nr_files = (size_t)(argc - optind);
+	a->files = cli_operands(&c, &opt);
+	a->nr_files = (size_t)opt;
 	if (a->classify ? (!a->nr_files || a->nr) : (!a->nr || !a->nr_files)) {
-		oracle_usage(stderr);
+		cli_fail("oracle", a->classify ? "--classify takes guest logs, not --log"
+			 : "needs --log and at least one scenario (khpsim oracle --help)");
 		return -EINVAL;
 	}
 	return 0;

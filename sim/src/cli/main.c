@@ -2,12 +2,19 @@
 /*
  * The `khpsim` command: dispatch argv[1] to the cmd_* function of cli.h.
  * `khpsim --help` lists the subcommands, `khpsim help CMD` (or
- * `khpsim CMD --help`) prints a subcommand's own help.
+ * `khpsim CMD --help`) prints a subcommand's own help, `khpsim --version`
+ * the project version.  Whatever the command, a write error on standard
+ * output (a full disk, a closed pipe) is exit status 2 with a message.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+
+#ifndef KHP_VERSION
+#define KHP_VERSION "unknown"
+#endif
 
 struct khp_cmd {
 	const char *name;
@@ -34,7 +41,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fputs("usage: khpsim COMMAND [ARGS...]\n"
-	      "       khpsim help COMMAND | khpsim COMMAND --help\n"
+	      "       khpsim help COMMAND | khpsim COMMAND --help | khpsim --version\n"
 	      "\n"
 	      "A khugepaged collapse-policy simulator (Linux 6.1, 6.12, 7.3 and an exact\n"
 	      "per-page oracle).\n"
@@ -43,7 +50,8 @@ static void usage(FILE *f)
 	for (i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %-10s %s\n", khp_cmds[i].name, khp_cmds[i].summary);
 	fputs("\nExit status: 0 ok, 1 an expectation failed or a finding was made,\n"
-	      "2 bad input or usage error, 3 (oracle) a guest kernel did not complete.\n", f);
+	      "2 bad input, usage error or a write error, 3 (oracle) a guest kernel did\n"
+	      "not complete.\n", f);
 }
 
 static const struct khp_cmd *find_cmd(const char *name)
@@ -56,10 +64,52 @@ static const struct khp_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* The status of cmd, or 2 if standard output could not be written. */
+static int finish(int status)
+{
+	int bad = ferror(stdout), err = 0;
+
+	if (fflush(stdout)) {
+		bad = 1;
+		err = errno;
+	}
+	if (fclose(stdout) && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (!bad)
+		return status;
+	fprintf(stderr, "khpsim: write error on standard output%s%s\n", err ? ": " : "",
+		err ? strerror(err) : "");
+	return KHP_EXIT_USAGE;
+}
+
+/* `khpsim help CMD`: the command's own --help. */
+static int help(int argc, char **argv)
 {
 	const struct khp_cmd *cmd;
-	int ret;
+	char opt[] = "--help";
+	char *sub[3];
+
+	if (argc < 3) {
+		usage(stdout);
+		return KHP_EXIT_OK;
+	}
+	cmd = find_cmd(argv[2]);
+	if (!cmd) {
+		fprintf(stderr, "khpsim: unknown command \"%s\" (khpsim --help lists them)\n",
+			argv[2]);
+		return KHP_EXIT_USAGE;
+	}
+	sub[0] = argv[2];
+	sub[1] = opt;
+	sub[2] = NULL;
+	return cmd->fn(2, sub);
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const struct khp_cmd *cmd;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -69,36 +119,22 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return KHP_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "help")) {
-		char help[] = "--help";
-		char *sub[3];
-
-		if (argc < 3) {
-			usage(stdout);
-			return KHP_EXIT_OK;
-		}
-		cmd = find_cmd(argv[2]);
-		if (!cmd) {
-			fprintf(stderr, "khpsim: unknown command \"%s\"\n", argv[2]);
-			usage(stderr);
-			return KHP_EXIT_USAGE;
-		}
-		sub[0] = argv[2];
-		sub[1] = help;
-		sub[2] = NULL;
-		return cmd->fn(2, sub);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("khpsim %s\n", KHP_VERSION);
+		return KHP_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "help"))
+		return help(argc, argv);
 	cmd = find_cmd(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "khpsim: unknown command \"%s\"\n", argv[1]);
-		usage(stderr);
+		fprintf(stderr, "khpsim: unknown command \"%s\" (khpsim --help lists them)\n",
+			argv[1]);
 		return KHP_EXIT_USAGE;
 	}
-	ret = cmd->fn(argc - 1, argv + 1);
-	/* a write error on stdout (a full disk, a closed pipe) is an error of the command */
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "khpsim: error writing the output\n");
-		return KHP_EXIT_USAGE;
-	}
-	return ret;
+	return cmd->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	return finish(dispatch(argc, argv));
 }

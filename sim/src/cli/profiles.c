@@ -175,26 +175,26 @@ int cmd_profiles(int argc, char **argv)
 	struct khp_profile p[MAX_SHOWN];
 	bool json = false, markdown = false, diff = false;
 	size_t n = 0;
-	int c;
+	struct cli cl;
+	char **ops;
+	int c, nr;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cli_init(&cl, "profiles", argc, argv, "h", opts);
+	while ((c = cli_next(&cl)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'm': markdown = true; break;
 		case 'd': diff = true; break;
 		case 'h': usage(stdout); return KHP_EXIT_OK;
-		default:
-			fprintf(stderr, "profiles: unknown option '%s' (try --help)\n", argv[optind - 1]);
-			return KHP_EXIT_USAGE;
+		default: return KHP_EXIT_USAGE;
 		}
 	}
 	if (json + markdown + diff > 1) {
 		fprintf(stderr, "profiles: --json, --markdown and --diff exclude each other\n");
 		return KHP_EXIT_USAGE;
 	}
-	if (parse_profiles(argc - optind, argv + optind, p, &n))
+	ops = cli_operands(&cl, &nr);
+	if (parse_profiles(nr, ops, p, &n))
 		return KHP_EXIT_USAGE;
 	if (diff) {
 		if (n != 2) {

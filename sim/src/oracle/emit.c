@@ -97,18 +97,6 @@ void khp_emit_name(const struct khp_scenario *sc, const char *file, char *buf, s
 
 /* ---- writing the program ------------------------------------------------- */
 
-static const char *thp_mode(enum khp_thp_mode m)
-{
-	switch (m) {
-	case KHP_THP_NEVER:
-		return "never";
-	case KHP_THP_ALWAYS:
-		return "always";
-	default:
-		return "madvise";
-	}
-}
-
 static const char *advice_macro(enum khp_advice a)
 {
 	switch (a) {
@@ -234,7 +222,7 @@ static void emit_scenario(FILE *out, const struct khp_scenario *sc, const char *
 		     "\t\t.thp = \"%s\", .max_ptes_none = %u, .max_ptes_swap = %u,\n"
 		     "\t\t.max_ptes_shared = %u, .use_zero_page = %d, .swap = %d,\n"
 		     "\t\t.shrink_underused = %d, .mthp_orders = 0x%xu,\n\t};\n\n",
-		thp_mode(c->thp), c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
+		khp_thp_mode_name(c->thp), c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
 		c->use_zero_page, c->swap, c->shrink_underused, (unsigned)c->mthp_orders);
 	fprintf(out, "\tkhp_begin(rt, \"%s\", &cfg);\n", name);
 	for (i = 0; i < sc->program.nr_ops; i++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Names and parsers of every enum of the public API, the configuration
- * defaults and field checks, and the program container.  Nothing here
- * touches a world.
+ * defaults, op field checks, and the program container (the knobs' range
+ * rules are in knobs.c).  Nothing here touches a world.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,26 +60,24 @@ static int say(char *msg, size_t len, int code, const char *fmt, ...)
 	return code;
 }
 
-int khp_config_check(const struct khp_config *c, char *msg, size_t len)
-{
-	unsigned n = c->pmd_pages;
+/* transparent_hugepage/enabled */
+static const char *const thp_mode_names[] = {
+	[KHP_THP_NEVER] = "never", [KHP_THP_MADVISE] = "madvise", [KHP_THP_ALWAYS] = "always",
+};
 
-	if (n < KHP_PMD_PAGES_MIN || n > KHP_PMD_PAGES_MAX || (n & (n - 1)))
-		return say(msg, len, -ERANGE, "pmd_pages: %u is not a power of two in 8..512", n);
-	if (c->max_ptes_none > n - 1)
-		return say(msg, len, -ERANGE, "max_ptes_none: %u exceeds %u", c->max_ptes_none, n - 1);
-	if (c->max_ptes_swap > n - 1)
-		return say(msg, len, -ERANGE, "max_ptes_swap: %u exceeds %u", c->max_ptes_swap, n - 1);
-	if (c->max_ptes_shared > n - 1)
-		return say(msg, len, -ERANGE, "max_ptes_shared: %u exceeds %u",
-			   c->max_ptes_shared, n - 1);
-	if ((unsigned)c->thp > KHP_THP_ALWAYS)
-		return say(msg, len, -EINVAL, "thp: unknown mode");
-	/* mTHP orders: 2 (KHUGEPAGED_MIN_MTHP_ORDER) .. PMD order - 1 */
-	if (c->mthp_orders & ~(((1u << khp_pmd_order(n)) - 1) & ~3u))
-		return say(msg, len, -ERANGE, "mthp_orders: orders must lie in 2..%u",
-			   khp_pmd_order(n) - 1);
-	return 0;
+const char *khp_thp_mode_name(enum khp_thp_mode m)
+{
+	return (unsigned)m <= KHP_THP_ALWAYS ? thp_mode_names[m] : "?";
+}
+
+int khp_thp_mode_parse(const char *s, enum khp_thp_mode *out)
+{
+	unsigned v;
+	int ret = parse_table(thp_mode_names, KHP_THP_ALWAYS + 1, s, &v);
+
+	if (!ret)
+		*out = (enum khp_thp_mode)v;
+	return ret;
 }
 
 /* ---- ops -------------------------------------------------------------- */

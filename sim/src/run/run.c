@@ -21,10 +21,31 @@ static int run_alloc(struct khp_run *run, const struct khp_program *p, bool maps
 	return 0;
 }
 
+/* The work of op (see struct khp_run_opts): an estimate of its cost in pages. */
+static uint64_t op_work(const struct khp_op *op, unsigned pmd_pages)
+{
+	if (op->type == KHP_OP_KHUGEPAGED)
+		return KHP_PROGRESS_OP_WORK + pmd_pages;
+	return KHP_PROGRESS_OP_WORK + op->pages;
+}
+
+/* Call opts->progress when the work done passes the next multiple. */
+static void progress(const struct khp_run_opts *opts, const struct khp_run *run, uint64_t *work,
+		     const struct khp_op *op, const struct khp_program *p, size_t done)
+{
+	uint64_t every = opts->progress_work ? opts->progress_work : KHP_PROGRESS_WORK;
+	uint64_t w = op_work(op, p->config.pmd_pages);
+
+	if (*work / every != (*work + w) / every)
+		opts->progress(opts->progress_arg, run, done, p->nr_ops);
+	*work += w;
+}
+
 int khp_run_in(struct khp_world *w, const struct khp_program *p, const struct khp_run_opts *opts,
 	       struct khp_run *run)
 {
 	bool maps = opts && opts->maps;
+	uint64_t work = 0;
 	int ret;
 
 	khp_world_reset(w);
@@ -61,6 +82,8 @@ int khp_run_in(struct khp_world *w, const struct khp_program *p, const struct kh
 		if (rec)
 			rec->step = (uint32_t)i;
 		run->nr_recs += rec != NULL;
+		if (opts && opts->progress)
+			progress(opts, run, &work, op, p, i + 1);
 	}
 	khp_world_totals(w, &run->totals);
 	return run->err;
@@ -100,10 +123,17 @@ void khp_run_free(struct khp_run *run)
 
 const struct khp_record *khp_run_record(const struct khp_run *run, size_t step)
 {
-	for (size_t i = 0; i < run->nr_recs; i++)
-		if (run->recs[i].step == step)
-			return &run->recs[i];
-	return NULL;
+	size_t lo = 0, hi = run->nr_recs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (run->recs[mid].step < step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < run->nr_recs && run->recs[lo].step == step ? &run->recs[lo] : NULL;
 }
 
 long khp_run_max_fn_waste(const struct khp_run *run)

@@ -13,40 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "khpsim/knobs.h"
+#include "khpsim/parse.h"
 #include "khpsim/report.h"
 
 #define CELL 40
 #define MAP_LINE 64
 
-static const char *const thp_mode_names[] = { "never", "madvise", "always" };
-
-static const char *thp_name(enum khp_thp_mode m)
-{
-	return (unsigned)m < 3 ? thp_mode_names[m] : "?";
-}
-
-static void orders_str(uint32_t orders, char *buf, size_t n)
-{
-	size_t len = 0;
-	unsigned o;
-
-	buf[0] = 0;
-	for (o = 0; o < 32 && len < n; o++)
-		if (orders & (1u << o))
-			len += (size_t)snprintf(buf + len, n - len, "%s%u", len ? "," : "", o);
-	if (!buf[0])
-		snprintf(buf, n, "none");
-}
-
 void khp_report_config_line(FILE *f, const struct khp_config *c)
 {
-	char orders[128];
+	char line[512];
 
-	orders_str(c->mthp_orders, orders, sizeof(orders));
-	fprintf(f, "pmd_pages=%u max_ptes_none=%u max_ptes_swap=%u max_ptes_shared=%u "
-		"thp=%s use_zero_page=%d swap=%d shrink_underused=%d mthp_orders=%s",
-		c->pmd_pages, c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
-		thp_name(c->thp), c->use_zero_page, c->swap, c->shrink_underused, orders);
+	khp_config_format(c, line, sizeof(line));
+	fputs(line, f);
 }
 
 /* Names of the API's error codes (khpsim.h), for program errors. */
@@ -342,22 +321,7 @@ size_t khp_report_errors(FILE *f, const struct khp_program *p, const struct khp_
 
 void khp_report_json_string(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	khp_json_put_string(f, s);
 }
 
 void khp_report_record_json(FILE *f, const struct khp_record *r)
@@ -386,21 +350,13 @@ void khp_report_record_json(FILE *f, const struct khp_record *r)
 
 void khp_report_config_json(FILE *f, const struct khp_config *c)
 {
-	bool first = true;
-	unsigned o;
+	for (unsigned k = 0; k < KHP_NR_KNOBS; k++) {
+		char v[128];
 
-	fprintf(f, "{\"pmd_pages\": %u, \"max_ptes_none\": %u, \"max_ptes_swap\": %u, "
-		"\"max_ptes_shared\": %u, \"thp\": \"%s\", \"use_zero_page\": %s, "
-		"\"swap\": %s, \"shrink_underused\": %s, \"mthp_orders\": [",
-		c->pmd_pages, c->max_ptes_none, c->max_ptes_swap, c->max_ptes_shared,
-		thp_name(c->thp), c->use_zero_page ? "true" : "false",
-		c->swap ? "true" : "false", c->shrink_underused ? "true" : "false");
-	for (o = 0; o < 32; o++)
-		if (c->mthp_orders & (1u << o)) {
-			fprintf(f, first ? "%u" : ", %u", o);
-			first = false;
-		}
-	fputs("]}", f);
+		khp_knob_format_json((enum khp_knob)k, khp_knob_get(c, (enum khp_knob)k), v, sizeof(v));
+		fprintf(f, "%s\"%s\": %s", k ? ", " : "{", khp_knob((enum khp_knob)k)->name, v);
+	}
+	fputc('}', f);
 }
 
 static void totals_json(FILE *f, const struct khp_totals *t)

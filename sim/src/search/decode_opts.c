@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "decode_int.h"
+#include "khpsim/knobs.h"
+#include "khpsim/parse.h"
 
 /* A knob byte: a boundary value (mod pmd) or the kernel default. */
 static unsigned knob(struct decoder *d, unsigned dflt)
@@ -58,93 +60,52 @@ void khp_decode_opts_default(struct khp_decode_opts *o)
 	o->macros = true;
 }
 
-static int env_uint(const char *name, unsigned long max, unsigned long *out, bool *set,
+/* KHP_<name>: decimal in 0..max when set and not empty. */
+static int env_uint(const char *name, uint64_t max, uint64_t *out, bool *set,
 		    char *msg, size_t msglen)
 {
 	const char *s = getenv(name);
-	char *end;
-	unsigned long v;
+	char m[160];
 
 	*set = false;
 	if (!s || !*s)
 		return 0;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v > max || s[0] == '-') {
+	if (khp_parse_u64(s, 0, max, out, m, sizeof(m))) {
 		if (msg)
-			snprintf(msg, msglen, "%s=%s: not a number in 0..%lu", name, s, max);
+			snprintf(msg, msglen, "%s: %s", name, m);
 		return -EINVAL;
 	}
-	*out = v;
 	*set = true;
-	return 0;
-}
-
-static int env_thp(struct khp_config *c, char *msg, size_t msglen)
-{
-	const char *thp = getenv("KHP_THP");
-
-	if (!thp || !*thp)
-		return 0;
-	if (!strcmp(thp, "never"))
-		c->thp = KHP_THP_NEVER;
-	else if (!strcmp(thp, "madvise"))
-		c->thp = KHP_THP_MADVISE;
-	else if (!strcmp(thp, "always"))
-		c->thp = KHP_THP_ALWAYS;
-	else {
-		if (msg)
-			snprintf(msg, msglen, "KHP_THP=%s: expected never, madvise or always", thp);
-		return -EINVAL;
-	}
 	return 0;
 }
 
 int khp_decode_opts_from_env(struct khp_decode_opts *o, char *msg, size_t msglen)
 {
-	static const struct { const char *name; unsigned long max; } vars[] = {
-		{ "KHP_PMD_PAGES", KHP_PMD_PAGES_MAX },     /* 0 */
-		{ "KHP_MAX_PTES_NONE", KHP_PMD_PAGES_MAX }, /* 1 */
-		{ "KHP_MAX_PTES_SWAP", KHP_PMD_PAGES_MAX }, /* 2 */
-		{ "KHP_MAX_PTES_SHARED", KHP_PMD_PAGES_MAX }, /* 3 */
-		{ "KHP_USE_ZERO_PAGE", 1 },                 /* 4 */
-		{ "KHP_SWAP", 1 },                          /* 5 */
-		{ "KHP_SHRINK_UNDERUSED", 1 },              /* 6 */
-		{ "KHP_MTHP_ORDERS", 0xffffffffu },         /* 7 */
-		{ "KHP_EXPLORE_CONFIG", 1 },                /* 8 */
-		{ "KHP_MAX_OPS", 4096 },                    /* 9 */
-		{ "KHP_MAX_MMS", KHP_MAX_MMS },             /* 10 */
-		{ "KHP_MAX_PMDS", 64 },                     /* 11 */
-		{ "KHP_MACROS", 1 },                        /* 12 */
+	static const struct { const char *name; unsigned max; } vars[] = {
+		{ "KHP_EXPLORE_CONFIG", 1 },                /* 0 */
+		{ "KHP_MAX_OPS", 4096 },                    /* 1 */
+		{ "KHP_MAX_MMS", KHP_MAX_MMS },             /* 2 */
+		{ "KHP_MAX_PMDS", 64 },                     /* 3 */
+		{ "KHP_MACROS", 1 },                        /* 4 */
 	};
-	unsigned long v[13];
-	bool set[13];
-	struct khp_config *c = &o->config;
+	struct khp_knob_settings ks;
+	uint64_t v[5];
+	bool set[5];
 	int ret;
 
-	for (unsigned i = 0; i < 13; i++) {
+	/* the knobs: the knob table's KHP_<KNOB> variables, in any order */
+	khp_knob_settings_init(&ks);
+	ret = khp_knob_settings_from_env(&ks, msg, msglen);
+	if (!ret)
+		ret = khp_knob_settings_apply(&ks, &o->config, msg, msglen);
+	for (unsigned i = 0; !ret && i < 5; i++)
 		ret = env_uint(vars[i].name, vars[i].max, &v[i], &set[i], msg, msglen);
-		if (ret)
-			return ret;
-	}
-	if (set[0]) {
-		enum khp_thp_mode mode = c->thp;
-
-		khp_config_default(c, (unsigned)v[0]);
-		c->thp = mode;
-	}
-	if (set[1]) c->max_ptes_none = (unsigned)v[1];
-	if (set[2]) c->max_ptes_swap = (unsigned)v[2];
-	if (set[3]) c->max_ptes_shared = (unsigned)v[3];
-	if (set[4]) c->use_zero_page = v[4];
-	if (set[5]) c->swap = v[5];
-	if (set[6]) c->shrink_underused = v[6];
-	if (set[7]) c->mthp_orders = (uint32_t)v[7];
-	if (set[8]) o->config_from_input = v[8];
-	if (set[9]) o->max_ops = v[9] ? (unsigned)v[9] : 1;
-	if (set[10]) o->max_mms = v[10] ? (unsigned)v[10] : 1;
-	if (set[11]) o->max_pmds = v[11] ? (unsigned)v[11] : 1;
-	if (set[12]) o->macros = v[12];
-	ret = env_thp(c, msg, msglen);
-	return ret ? ret : khp_config_check(c, msg, msglen);
+	if (ret)
+		return ret;
+	if (set[0]) o->config_from_input = v[0];
+	if (set[1]) o->max_ops = v[1] ? (unsigned)v[1] : 1;
+	if (set[2]) o->max_mms = v[2] ? (unsigned)v[2] : 1;
+	if (set[3]) o->max_pmds = v[3] ? (unsigned)v[3] : 1;
+	if (set[4]) o->macros = v[4];
+	return 0;
 }
