@@ -20,6 +20,6 @@ math(EXPR len "${e} - ${start}")
 string(SUBSTRING "${doc}" ${start} ${len} block)
 if(NOT block STREQUAL table)
   message(FATAL_ERROR "${DOC}: the rules table differs from `khpsim profiles --markdown`; "
-                      "regenerate it (docs/profiles.md says how)")
+                      "run scripts/gen-profiles-doc")
 endif()
 message(STATUS "${DOC}: the rules table matches the code")

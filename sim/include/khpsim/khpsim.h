@@ -46,6 +46,7 @@ extern "C" {
 #define KHP_PMD_PAGES_MAX   512u
 #define KHP_MAX_MMS         16u           /* mm ids are 0..KHP_MAX_MMS-1 */
 #define KHP_MAX_OPS         100000u       /* ops in one program */
+#define KHP_MAX_PASSES      31u           /* khugepaged daemon passes in one op */
 #define KHP_ADDR_LIMIT      (1ull << 32)  /* pages (16 TiB of 4 KiB pages) */
 #define KHP_MAX_OP_PAGES    (1u << 20)    /* pages one op may cover */
 #define KHP_MAX_PAGES_IN_USE (1u << 22)   /* pages allocated in one world */
@@ -55,6 +56,7 @@ extern "C" {
  * KHP_MAX_PTES / pmd_pages PMD entries (16384 at 512 pages). */
 #define KHP_MAX_PTES        (1u << 23)
 #define KHP_MAP_MAX         (KHP_PMD_PAGES_MAX + 1)
+#define KHP_PMD_ORDER_MAX   9u            /* log2(KHP_PMD_PAGES_MAX) */
 
 /* ---- profiles -------------------------------------------------------- */
 enum khp_kernel {
@@ -175,7 +177,7 @@ struct khp_op {
 	uint64_t pages;    /* length in pages */
 	uint64_t to;       /* mremap destination */
 	uint64_t new_pages;/* mremap new length */
-	uint32_t count;    /* fail_alloc: allocations to fail */
+	uint32_t count;    /* fail_alloc: allocations to fail; khugepaged: daemon passes (0: one range) */
 };
 
 const char *khp_op_name(enum khp_op_type t);          /* "mmap", ... */
@@ -272,6 +274,11 @@ struct khp_record {
 	enum khp_verdict verdict;
 	long alloc_pages, freed_pages, fill_pages, dup_pages, waste_pages;
 	long fn_waste_pages;       /* dup_pages of a false_negative collapse, else 0 */
+	/* the khugepaged daemon (op.count passes): which pass visited which range */
+	uint16_t pass;             /* 1-based; 0 for a one-range khugepaged op or a collapse */
+	uint8_t mm;
+	uint64_t addr;             /* first page of the PMD range */
+	long pages_in_use;         /* after the visit (every record) */
 };
 
 struct khp_totals {
@@ -282,6 +289,15 @@ struct khp_totals {
 	unsigned long meta_per_page_bytes;  /* 4-byte _mapcount per page of large folios */
 	unsigned long meta_per_folio_bytes; /* MM-ID slots: 16 bytes per large folio */
 	long swap_slots_in_use;
+	unsigned long folios_by_order[KHP_PMD_ORDER_MAX + 1]; /* mapped large folios (order >= 2) */
+};
+
+/* The totals after one daemon pass (step: the op's index). */
+struct khp_pass {
+	uint32_t step;
+	uint16_t pass;             /* 1-based */
+	bool changed;              /* a range collapsed (else the daemon stopped here) */
+	struct khp_totals totals;
 };
 
 /* ---- the world -------------------------------------------------------- */
@@ -299,6 +315,20 @@ void khp_world_set_check(struct khp_world *w, bool on);
  * (khp_world_error() says why); the world is unchanged in that case.
  */
 int khp_world_apply(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
+
+/*
+ * Where the records of a khugepaged daemon op (op.count passes) go: one per
+ * visited PMD range (record() may refuse with a negative error, which stops
+ * the op), and the totals after each pass.
+ */
+struct khp_daemon_sink {
+	int (*record)(void *arg, const struct khp_record *rec);
+	void (*pass)(void *arg, const struct khp_pass *pass);
+	void *arg;
+};
+/* khp_world_apply(), with the daemon's records going to sink (may be NULL). */
+int khp_world_apply_sink(struct khp_world *w, const struct khp_op *op, struct khp_record *rec,
+			 const struct khp_daemon_sink *sink);
 const char *khp_world_error(const struct khp_world *w);
 /* 0, or -EUCLEAN with the first broken invariant in msg. */
 int khp_world_check(const struct khp_world *w, char *msg, size_t msglen);
@@ -370,9 +400,11 @@ struct khp_run_opts {
 
 struct khp_run {
 	struct khp_profile profile;
-	struct khp_record *recs;   /* one per khugepaged / collapse op */
-	char (*maps)[KHP_MAP_MAX]; /* if opts.maps: maps[i] belongs to recs[i] */
-	size_t nr_recs;
+	struct khp_record *recs;   /* one per khugepaged / collapse op, one per daemon visit */
+	char (*maps)[KHP_MAP_MAX]; /* if opts.maps: maps[i] belongs to recs[i] ("" for daemon visits) */
+	size_t nr_recs, cap_recs;
+	struct khp_pass *passes;   /* the totals after every daemon pass */
+	size_t nr_passes, cap_passes;
 	struct khp_totals totals;
 	int err;                   /* 0, or the first op's error */
 	size_t err_step;

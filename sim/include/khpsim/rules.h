@@ -33,7 +33,16 @@ enum khp_shared_rule {
 /* How mTHP collapse applies max_ptes_none to an order below the PMD's. */
 enum khp_mthp_none_rule {
 	KHP_MTHP_NONE_ZERO_OR_MAX,  /* only 0 and HPAGE_PMD_NR-1 honoured [7.3] */
+	KHP_MTHP_NONE_SCALED,       /* max_ptes_none >> (PMD order - o) (v10-v13 series) */
+	KHP_MTHP_NONE_SCALED_CAPPED,/* capped to HPAGE_PMD_NR/2 - 1, then scaled */
 	KHP_NR_MTHP_NONE_RULES
+};
+
+/* How mTHP collapse applies max_ptes_shared and max_ptes_swap to an order below the PMD's. */
+enum khp_mthp_limits_rule {
+	KHP_MTHP_LIMITS_FAIL_ANY,   /* fail on any shared or swap PTE [7.3] */
+	KHP_MTHP_LIMITS_SCALED,     /* the knob >> (PMD order - o); swap PTEs are swapped in */
+	KHP_NR_MTHP_LIMITS_RULES
 };
 
 /* wp_can_reuse_anon_folio() for a large folio that is not exclusive. */
@@ -76,6 +85,7 @@ struct khp_rules {
 	uint8_t no_pte_table;         /* no table: SCAN_NO_PTE_TABLE (else PMD_NULL/NONE) */
 	uint8_t mthp_collapse;        /* khugepaged collapses mTHP orders */
 	uint8_t mthp_max_ptes_none;   /* enum khp_mthp_none_rule */
+	uint8_t mthp_limits;          /* enum khp_mthp_limits_rule: shared and swap */
 	uint8_t collapse_batch;       /* the copy unmaps a folio's PTE run at once */
 	uint8_t collapse_none_ebusy;  /* MADV_COLLAPSE: EXCEED_NONE_PTE is EBUSY */
 	uint8_t collapse_small_ok;    /* MADV_COLLAPSE of no whole PMD range is 0 */

@@ -55,11 +55,13 @@ enum khp_expect_field {
 	KHP_EF_DUP_PAGES,
 	KHP_EF_WASTE_PAGES,
 	KHP_EF_FN_WASTE_PAGES,
+	KHP_EF_PAGES_IN_USE,       /* after the step: for the daemon's pass-by-pass growth */
 	KHP_NR_EXPECT_FIELDS
 };
 
 #define KHP_EF(f)           (1u << (f))
-#define KHP_EF_ALL          ((1u << KHP_NR_EXPECT_FIELDS) - 1)
+/* Every field of a step's record (pages_in_use is asked for explicitly). */
+#define KHP_EF_ALL          ((1u << KHP_EF_PAGES_IN_USE) - 1)
 /* Fields that do not depend on the accounting (handy for findings). */
 #define KHP_EF_DECISION     (KHP_EF(KHP_EF_RESULT) | KHP_EF(KHP_EF_ERRNO) | \
 			     KHP_EF(KHP_EF_COLLAPSED) | KHP_EF(KHP_EF_VERDICT))
@@ -81,6 +83,11 @@ struct khp_expect {
 	enum khp_verdict verdict;
 	long alloc_pages, freed_pages, fill_pages, dup_pages, waste_pages;
 	long fn_waste_pages;
+	long pages_in_use;
+	/* a daemon step (khugepaged with passes): which visit; pass 0 = the step's first record */
+	unsigned pass;
+	bool has_addr;
+	uint64_t addr;
 };
 
 #define KHP_SCENARIO_MAX_PROFILES 16

@@ -58,21 +58,57 @@ unsigned collapse_max_ptes_none(const struct khp_world *w, const struct vma *v, 
 		return nr;
 	if (order == w->pmd_order)
 		return w->cfg.max_ptes_none;
-	/* mTHP: only 0 and HPAGE_PMD_NR-1 mean something; other values act as 0 */
-	return w->cfg.max_ptes_none == nr - 1 ? (1u << order) - 1 : 0;
+	return mthp_max_ptes_none(w, order);
+}
+
+/*
+ * The none limit of an mTHP order o < PMD order (rule mthp_max_ptes_none):
+ * zero_or_max [7.3] honours only 0 and HPAGE_PMD_NR-1 ("[PATCH 7.2 v16
+ * 04/13] mm/khugepaged: generalize __collapse_huge_page_* for mTHP
+ * support"); scaled is max_ptes_none >> (PMD order - o) (the v10-v13
+ * series), scaled_capped caps values of at least HPAGE_PMD_NR/2 to
+ * HPAGE_PMD_NR/2 - 1 first, so that a collapse cannot fill enough pages to
+ * qualify the next order ("creep").
+ */
+unsigned mthp_max_ptes_none(const struct khp_world *w, unsigned order)
+{
+	unsigned nr = pmd_nr(w), max = w->cfg.max_ptes_none, shift = w->pmd_order - order;
+
+	switch (w->rules->mthp_max_ptes_none) {
+	case KHP_MTHP_NONE_SCALED:
+		return max >> shift;
+	case KHP_MTHP_NONE_SCALED_CAPPED:
+		return (max >= nr / 2 ? nr / 2 - 1 : max) >> shift;
+	default:
+		return max == nr - 1 ? (1u << order) - 1 : 0;
+	}
+}
+
+/*
+ * The shared or swap limit of a khugepaged collapse of order o: the knob at
+ * the PMD order; below it 0 (rule mthp_limits fail_any [7.3]: mTHP collapse
+ * fails on any shared or swapped entry) or the knob >> (PMD order - o) (scaled).
+ */
+static unsigned order_limit(const struct khp_world *w, unsigned knob, unsigned order)
+{
+	if (order == w->pmd_order)
+		return knob;
+	return w->rules->mthp_limits == KHP_MTHP_LIMITS_SCALED ? knob >> (w->pmd_order - order) : 0;
 }
 
 /* __collapse_huge_page_swapin(): read faults on every swap PTE of the range */
 static enum scan_result collapse_swapin(struct khp_world *w, struct mm *mm, struct vma *v,
 					struct pte *ptes, unsigned offset, unsigned order)
 {
-	unsigned swapped_in = 0;
+	unsigned swapped_in = 0, swap = 0, max_swap = order_limit(w, w->cfg.max_ptes_swap, order);
 
-	for (unsigned i = offset; i < offset + (1u << order); i++) {
+	for (unsigned i = offset; i < offset + (1u << order); i++)
+		swap += ptes[i].kind == PTE_SWAP;
+	if (order != w->pmd_order && swap > max_swap)
+		return SCAN_EXCEED_SWAP_PTE;   /* [7.3] an mTHP collapse fails on a swap entry */
+	for (unsigned i = offset; swap && i < offset + (1u << order); i++) {
 		if (ptes[i].kind != PTE_SWAP)
 			continue;
-		if (order != w->pmd_order)
-			return SCAN_EXCEED_SWAP_PTE;   /* [7.3] mTHP never swaps in */
 		if (do_swap_page(w, mm, v, &ptes[i], false))
 			return SCAN_FAIL;
 		swapped_in++;
@@ -95,7 +131,7 @@ static enum scan_result isolate_ptes(struct khp_world *w, struct vma *v, struct 
 	unsigned none = 0, shared = 0, referenced = 0;
 	unsigned max_none = collapse_max_ptes_none(w, v, order, khugepaged);
 	unsigned max_shared = !khugepaged ? pmd_nr(w) :
-			      order == w->pmd_order ? w->cfg.max_ptes_shared : 0;
+			      order_limit(w, w->cfg.max_ptes_shared, order);
 	bool writable = false;
 	uint32_t mark = ++w->mark_gen;
 

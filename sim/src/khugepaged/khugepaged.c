@@ -41,6 +41,7 @@ int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_recor
 	v = vma_find(mm, op->addr);
 	if (!khugepaged_visits(w, mm, v, index)) {
 		rec->result = KHP_NOT_VISITED;
+		rec->pages_in_use = w->pages_in_use;
 		return 0;
 	}
 	scan_pmd(w, mm, v, index, true, &ss);

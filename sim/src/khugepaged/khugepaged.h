@@ -29,6 +29,10 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 				    unsigned unmapped, struct khp_record *rec);
 unsigned collapse_max_ptes_none(const struct khp_world *w, const struct vma *v, unsigned order,
 				bool khugepaged);
+unsigned mthp_max_ptes_none(const struct khp_world *w, unsigned order);
+
+/* ---- daemon.c -------------------------------------------------------- */
+int khugepaged_daemon(struct khp_world *w, unsigned passes, const struct khp_daemon_sink *sink);
 
 /* ---- mthp.c ---------------------------------------------------------- */
 enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct vma *v,

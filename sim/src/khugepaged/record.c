@@ -16,11 +16,12 @@ void record_step_end(struct khp_world *w, struct khp_record *rec)
 {
 	long pgfree = w->vm_events.pgfree;
 
-	if (!w->lru_add.nr)
-		return;
-	lru_add_drain(w);
-	rec->freed_pages += w->vm_events.pgfree - pgfree;
-	rec->waste_pages = rec->alloc_pages - rec->freed_pages;
+	if (w->lru_add.nr) {
+		lru_add_drain(w);
+		rec->freed_pages += w->vm_events.pgfree - pgfree;
+		rec->waste_pages = rec->alloc_pages - rec->freed_pages;
+	}
+	rec->pages_in_use = w->pages_in_use;
 }
 
 void record_scan(struct khp_record *rec, const struct scan_state *ss)

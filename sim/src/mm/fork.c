@@ -147,6 +147,8 @@ int op_fork(struct khp_world *w, unsigned pid, unsigned cid)
 	child->alive = true;
 	child->mm_id = mm_alloc_id(w);
 	child->registered = parent->registered;   /* khugepaged_fork() */
+	if (child->registered)
+		child->reg_seq = ++w->next_reg_seq;
 	child->has_pinned = false;
 	if (cid >= w->nr_mms)
 		w->nr_mms = cid + 1;

@@ -29,6 +29,8 @@ void khp_world_totals(const struct khp_world *w, struct khp_totals *t)
 			continue;
 		t->large_folios++;
 		t->large_folio_pages += folio_nr_pages(f);
+		if (f->order >= 2 && f->large_mapcount)
+			t->folios_by_order[f->order]++;
 	}
 	t->meta_per_page_bytes = 4 * t->large_folio_pages;
 	t->meta_per_folio_bytes = 16 * t->large_folios;

@@ -74,6 +74,7 @@ struct mm {
 	bool alive;
 	bool registered;       /* MMF_VM_HUGEPAGE: on khugepaged's list */
 	bool has_pinned;       /* MMF_HAS_PINNED */
+	uint32_t reg_seq;      /* registration order: khugepaged's mm_slot list */
 	uint32_t mm_id;        /* MM-ID (7.3), 1-based */
 	struct vma *vmas;      /* sorted by start, non-overlapping */
 	uint32_t nr_vmas, cap_vmas;
@@ -157,6 +158,7 @@ struct khp_world {
 	struct swap_slot *swap;       /* swap[0] unused */
 	uint32_t nr_swap, cap_swap, free_swap;
 	uint32_t next_anon_vma;
+	uint32_t next_reg_seq;        /* __khugepaged_enter() appends to the list */
 	uint32_t fail_alloc;
 	long pages_in_use;
 	long swap_in_use;

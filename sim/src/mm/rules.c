@@ -14,7 +14,8 @@ static const struct khp_rules kernel_rows[KHP_NR_KERNELS] = {
 	[KHP_LINUX_6_1] = {
 		.shared = KHP_SHARED_PAGE_MAPCOUNT, .young_referenced = 0, .writable_gate = 1,
 		.uffd_result = 0, .lazyfree_skip = 0, .no_pte_table = 0, .mthp_collapse = 0,
-		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX, .collapse_batch = 0,
+		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX,
+		.mthp_limits = KHP_MTHP_LIMITS_FAIL_ANY, .collapse_batch = 0,
 		.collapse_none_ebusy = 0, .collapse_small_ok = 0, .thp_shrinker = 0, .lru_batch = KHP_LRU_BATCH_15,
 		.mthp_fault = 0, .fault_referenced = 0, .wp_reuse_large = KHP_WP_REUSE_REFCOUNT,
 		.huge_zero_wp_thp = 0, .swapin_skip_cache = 1, .swapin_reuse_refcount = 1,
@@ -28,7 +29,8 @@ static const struct khp_rules kernel_rows[KHP_NR_KERNELS] = {
 	[KHP_LINUX_6_12] = {
 		.shared = KHP_SHARED_LIKELY_MAPPED, .young_referenced = 1, .writable_gate = 1,
 		.uffd_result = 0, .lazyfree_skip = 0, .no_pte_table = 0, .mthp_collapse = 0,
-		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX, .collapse_batch = 0,
+		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX,
+		.mthp_limits = KHP_MTHP_LIMITS_FAIL_ANY, .collapse_batch = 0,
 		.collapse_none_ebusy = 1, .collapse_small_ok = 0, .thp_shrinker = 1, .lru_batch = KHP_LRU_BATCH_31,
 		.mthp_fault = 1, .fault_referenced = 0, .wp_reuse_large = KHP_WP_REUSE_NEVER,
 		.huge_zero_wp_thp = 0, .swapin_skip_cache = 1, .swapin_reuse_refcount = 1,
@@ -42,7 +44,8 @@ static const struct khp_rules kernel_rows[KHP_NR_KERNELS] = {
 	[KHP_LINUX_7_3] = {
 		.shared = KHP_SHARED_MAYBE_MAPPED, .young_referenced = 1, .writable_gate = 0,
 		.uffd_result = 1, .lazyfree_skip = 1, .no_pte_table = 1, .mthp_collapse = 1,
-		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX, .collapse_batch = 1,
+		.mthp_max_ptes_none = KHP_MTHP_NONE_ZERO_OR_MAX,
+		.mthp_limits = KHP_MTHP_LIMITS_FAIL_ANY, .collapse_batch = 1,
 		.collapse_none_ebusy = 1, .collapse_small_ok = 1, .thp_shrinker = 1, .lru_batch = KHP_LRU_BATCH_31,
 		.mthp_fault = 1, .fault_referenced = 1, .wp_reuse_large = KHP_WP_REUSE_MM_ID,
 		.huge_zero_wp_thp = 1, .swapin_skip_cache = 0, .swapin_reuse_refcount = 0,
@@ -82,6 +85,16 @@ static const struct khp_rule_value madv_shared_values[] = {
 
 static const struct khp_rule_value mthp_none_values[] = {
 	{ "zero_or_max", "only 0 and HPAGE_PMD_NR-1 are honoured; other values act as 0" },
+	{ "scaled", "max_ptes_none >> (PMD order - o): a collapse can qualify the next order "
+		    "once max_ptes_none >= HPAGE_PMD_NR/2 (creep)" },
+	{ "scaled_capped", "values of at least HPAGE_PMD_NR/2 capped to HPAGE_PMD_NR/2 - 1, "
+			   "then scaled: no creep" },
+};
+
+static const struct khp_rule_value mthp_limits_values[] = {
+	{ "fail_any", "an mTHP collapse fails on any shared or swap PTE" },
+	{ "scaled", "max_ptes_shared and max_ptes_swap >> (PMD order - o); swap PTEs are "
+		    "swapped in" },
 };
 
 static const struct khp_rule_value wp_reuse_values[] = {
@@ -144,6 +157,10 @@ static const struct khp_rule_info rules[] = {
 	ENUM_RULE_IF(mthp_max_ptes_none, "how an mTHP collapse of order o applies max_ptes_none",
 		     mthp_none_values, "no mTHP collapse [6.1]", "no mTHP collapse [6.12]",
 		     "collapse_max_ptes_none() [7.3]", "mthp_collapse"),
+	ENUM_RULE_IF(mthp_limits, "how an mTHP collapse of order o applies max_ptes_shared and "
+		     "max_ptes_swap", mthp_limits_values, "no mTHP collapse [6.1]",
+		     "no mTHP collapse [6.12]", "collapse_max_ptes_shared/swap(): 0 below PMD [7.3]",
+		     "mthp_collapse"),
 	BOOL_RULE(collapse_batch, "the collapse copy unmaps a folio's PTE run at once",
 		  "__collapse_huge_page_copy_succeeded(): per PTE [6.1]", "per PTE [6.12]",
 		  "__collapse_huge_page_copy_succeeded(): folio_pte_batch() [7.3]"),

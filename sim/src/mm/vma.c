@@ -167,8 +167,10 @@ bool khugepaged_enabled(const struct khp_world *w)
 void vma_khugepaged_enter(struct khp_world *w, struct mm *mm, const struct vma *v)
 {
 	if (!mm->registered && khugepaged_enabled(w) && v->anon_vma &&
-	    vma_collapse_orders(w, v, true))
+	    vma_collapse_orders(w, v, true)) {
 		mm->registered = true;
+		mm->reg_seq = ++w->next_reg_seq;   /* list_add_tail(&slot->mm_node, ...) */
+	}
 }
 
 /* vma_merge(): merge neighbours touching [start, end]; a merged VMA registers. */

@@ -134,6 +134,7 @@ static void world_release(struct khp_world *w)
 			free(mm->pmds[i].ptes);
 		mm->nr_pmds = mm->nr_vmas = mm->nr_puds = 0;
 		mm->alive = mm->registered = mm->has_pinned = false;
+		mm->reg_seq = 0;
 		mm->mm_id = 0;
 	}
 	for (uint32_t i = 1; i < w->nr_folios; i++) {
@@ -173,6 +174,7 @@ void khp_world_reset(struct khp_world *w)
 	w->free_swap = 0;
 	w->nr_pins = 0;
 	w->next_anon_vma = 0;
+	w->next_reg_seq = 0;
 	w->fail_alloc = 0;
 	w->pages_in_use = 0;
 	w->swap_in_use = 0;

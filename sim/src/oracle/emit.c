@@ -37,6 +37,16 @@ int khp_emit_check(const struct khp_scenario *sc, char *msg, size_t msglen)
 	const struct khp_config *c = &sc->program.config;
 	size_t i;
 
+	for (i = 0; i < sc->nr_profiles; i++) {
+		if (!khp_profile_is_kernel(&sc->profiles[i])) {
+			if (msg)
+				snprintf(msg, msglen, "profile \"%s\" is not a kernel: the real-kernel "
+					 "oracle compares linux-6.1, linux-6.12 and linux-7.3 only "
+					 "(give the scenario kernel profiles to emit it)",
+					 khp_profile_name(&sc->profiles[i]));
+			return -ENOTSUP;
+		}
+	}
 	if (c->pmd_pages != 512) {
 		if (msg)
 			snprintf(msg, msglen,
@@ -60,6 +70,12 @@ int khp_emit_check(const struct khp_scenario *sc, char *msg, size_t msglen)
 			return refuse(msg, msglen, i, name,
 				      "huge page allocation failures cannot be injected "
 				      "(no fault injection in the Debian kernels)");
+		case KHP_OP_KHUGEPAGED:
+			if (op->count)
+				return refuse(msg, msglen, i, name,
+					      "the daemon's passes are not steps a guest can drive "
+					      "(the real khugepaged paces itself: pages_to_scan, sleeps)");
+			break;
 		default:
 			break;
 		}

@@ -5,10 +5,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "mm/mm.h"
 #include "khugepaged/khugepaged.h"
 
-static int apply(struct khp_world *w, const struct khp_op *op, struct khp_record *rec)
+static int apply(struct khp_world *w, const struct khp_op *op, struct khp_record *rec,
+		 const struct khp_daemon_sink *sink)
 {
 	switch (op->type) {
 	case KHP_OP_MMAP:       return op_mmap(w, op);
@@ -23,7 +25,10 @@ static int apply(struct khp_world *w, const struct khp_op *op, struct khp_record
 	case KHP_OP_PIN:        return op_pin(w, op, true);
 	case KHP_OP_UNPIN:      return op_pin(w, op, false);
 	case KHP_OP_AGE:        return op_age(w, op);
-	case KHP_OP_KHUGEPAGED: return op_khugepaged(w, op, rec);
+	case KHP_OP_KHUGEPAGED:
+		if (op->count)
+			return khugepaged_daemon(w, op->count, sink);
+		return op_khugepaged(w, op, rec);
 	case KHP_OP_COLLAPSE:   return op_collapse(w, op, rec);
 	case KHP_OP_SPLIT:      deferred_split_scan(w); return 0;
 	case KHP_OP_FAIL_ALLOC: w->fail_alloc += op->count; return 0;
@@ -33,6 +38,12 @@ static int apply(struct khp_world *w, const struct khp_op *op, struct khp_record
 
 int khp_world_apply(struct khp_world *w, const struct khp_op *op, struct khp_record *rec)
 {
+	return khp_world_apply_sink(w, op, rec, NULL);
+}
+
+int khp_world_apply_sink(struct khp_world *w, const struct khp_op *op, struct khp_record *rec,
+			 const struct khp_daemon_sink *sink)
+{
 	char msg[160];
 	int ret;
 
@@ -40,7 +51,12 @@ int khp_world_apply(struct khp_world *w, const struct khp_op *op, struct khp_rec
 	ret = khp_op_check(op, &w->cfg, msg, sizeof(msg));
 	if (ret)
 		return khp_err(w, ret, "%s", msg);
-	ret = apply(w, op, rec);
+	if (rec && op->type == KHP_OP_KHUGEPAGED && op->count) {
+		memset(rec, 0, sizeof(*rec));      /* a daemon op's records go to the sink */
+		rec->op = KHP_OP_KHUGEPAGED;
+		rec->result = KHP_NOT_VISITED;
+	}
+	ret = apply(w, op, rec, sink);
 	if (w->check) {
 		if (world_check(w, msg, sizeof(msg))) {
 			fprintf(stderr, "khpsim: invariant broken after %s (%s): %s\n",

@@ -179,9 +179,15 @@ int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg,
 		if (op->flags & KHP_OPF_RANGE)
 			return check_range(op->addr, op->pages, name, msg, len);
 		return 0;
+	case KHP_OP_KHUGEPAGED:
+		if (op->count > KHP_MAX_PASSES)
+			return say(msg, len, -ERANGE, "khugepaged: %u passes exceed %u", op->count,
+				   KHP_MAX_PASSES);
+		if (op->count && (op->mm || op->addr))
+			return say(msg, len, -EINVAL, "khugepaged: passes with an mm or addr");
+		return check_range(op->addr, 1, name, msg, len);
 	case KHP_OP_PIN:
 	case KHP_OP_UNPIN:
-	case KHP_OP_KHUGEPAGED:
 		return check_range(op->addr, 1, name, msg, len);
 	case KHP_OP_FORK:
 		if (op->child >= KHP_MAX_MMS)

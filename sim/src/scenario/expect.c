@@ -43,6 +43,7 @@ static const struct field_desc fields[KHP_NR_EXPECT_FIELDS] = {
 	FIELD(KHP_EF_DUP_PAGES, "dup_pages", FK_LONG, dup_pages),
 	FIELD(KHP_EF_WASTE_PAGES, "waste_pages", FK_LONG, waste_pages),
 	FIELD(KHP_EF_FN_WASTE_PAGES, "fn_waste_pages", FK_LONG, fn_waste_pages),
+	FIELD(KHP_EF_PAGES_IN_USE, "pages_in_use", FK_LONG, pages_in_use),
 };
 #undef FIELD
 
@@ -56,10 +57,12 @@ const char *khp_expect_field_name(enum khp_expect_field f)
 
 /* ---- reader ------------------------------------------------------------- */
 
-/* Expectation keys: the field names in enum order, then "step" and "profile". */
+/* Expectation keys: the field names in enum order, then "step", "profile", "pass", "addr". */
 #define EK_STEP    KHP_NR_EXPECT_FIELDS
 #define EK_PROFILE (KHP_NR_EXPECT_FIELDS + 1)
-#define EK_NR      (KHP_NR_EXPECT_FIELDS + 2)
+#define EK_PASS    (KHP_NR_EXPECT_FIELDS + 2)
+#define EK_ADDR    (KHP_NR_EXPECT_FIELDS + 3)
+#define EK_NR      (KHP_NR_EXPECT_FIELDS + 4)
 
 static int read_name_field(struct scn_reader *rd, const cJSON *v, const char *p,
 			   enum field_kind kind, struct khp_expect *e)
@@ -138,6 +141,34 @@ static int read_field(struct scn_reader *rd, const cJSON *v, const char *p,
 	return 0;
 }
 
+/* "pass" and "addr": which visit of a daemon step (khugepaged with passes). */
+static int read_pass_addr(struct scn_reader *rd, const cJSON **m, const char *path,
+			  const struct khp_program *prog, struct khp_expect *e)
+{
+	const struct khp_op *op = &prog->ops[e->step];
+	char p[SCN_PATH_MAX];
+	uint64_t x;
+
+	if ((m[EK_PASS] || m[EK_ADDR]) && !(op->type == KHP_OP_KHUGEPAGED && op->count))
+		return scn_fail(rd, -EINVAL, path, "\"pass\" and \"addr\" select a visit of a "
+				"khugepaged step with \"passes\"");
+	if (m[EK_PASS]) {
+		scn_sub_path(p, sizeof(p), path, "pass");
+		if (scn_get_u64(rd, m[EK_PASS], p, op->count, &x))
+			return rd->rc;
+		if (!x)
+			return scn_fail(rd, -ERANGE, p, "passes count from 1");
+		e->pass = (unsigned)x;
+	}
+	if (m[EK_ADDR]) {
+		scn_sub_path(p, sizeof(p), path, "addr");
+		if (scn_get_u64(rd, m[EK_ADDR], p, KHP_ADDR_LIMIT - 1, &e->addr))
+			return rd->rc;
+		e->has_addr = true;
+	}
+	return 0;
+}
+
 /* "step" and "profile": a khugepaged / collapse step, a profile the scenario lists. */
 static int read_step_profile(struct scn_reader *rd, const cJSON **m, const char *path,
 			     const struct khp_scenario *sc, struct khp_expect *e)
@@ -167,11 +198,15 @@ static int read_step_profile(struct scn_reader *rd, const cJSON **m, const char 
 	scn_sub_path(p, sizeof(p), path, "profile");
 	if (scn_get_str(rd, m[EK_PROFILE], p, &s))
 		return rd->rc;
+	/* a profile the scenario lists, by the name it gave it */
+	for (j = 0; j < sc->nr_profiles; j++) {
+		if (!strcmp(sc->profiles[j].name, s)) {
+			e->profile = sc->profiles[j];
+			return read_pass_addr(rd, m, path, prog, e);
+		}
+	}
 	if (khp_profile_parse(s, &e->profile))
 		return scn_fail(rd, -EINVAL, p, "unknown profile \"%s\"", s);
-	for (j = 0; j < sc->nr_profiles; j++)
-		if (khp_profile_same(&sc->profiles[j], &e->profile))
-			return 0;
 	return scn_fail(rd, -EINVAL, p, "profile \"%s\" is not in \"profiles\"", s);
 }
 
@@ -187,6 +222,8 @@ static int read_expect(struct scn_reader *rd, const cJSON *obj, const char *path
 		keys[k] = fields[k].name;
 	keys[EK_STEP] = "step";
 	keys[EK_PROFILE] = "profile";
+	keys[EK_PASS] = "pass";
+	keys[EK_ADDR] = "addr";
 	memset(e, 0, sizeof(*e));
 	if (scn_get_members(rd, obj, path, keys, EK_NR, m) ||
 	    read_step_profile(rd, m, path, sc, e))
@@ -266,6 +303,10 @@ void scn_write_expect(FILE *f, const struct khp_expect *e)
 	fputc('{', f);
 	scn_kv_u64(&l, "step", e->step);
 	scn_kv_str(&l, "profile", khp_profile_name(&e->profile));
+	if (e->pass)
+		scn_kv_u64(&l, "pass", e->pass);
+	if (e->has_addr)
+		scn_kv_u64(&l, "addr", e->addr);
 	for (unsigned k = 0; k < KHP_NR_EXPECT_FIELDS; k++) {
 		char v[64];
 
@@ -306,6 +347,19 @@ static const struct khp_run *find_run(const struct khp_run *runs, size_t nr_runs
 	return NULL;
 }
 
+/* The record e names: its step's first, or the visit of pass e->pass (at e->addr). */
+static const struct khp_record *find_record(const struct khp_run *run, const struct khp_expect *e)
+{
+	const struct khp_record *r = khp_run_record(run, e->step);
+
+	if (!e->pass && !e->has_addr)
+		return r;
+	for (; r && r < run->recs + run->nr_recs && r->step == e->step; r++)
+		if ((!e->pass || r->pass == e->pass) && (!e->has_addr || r->addr == e->addr))
+			return r;
+	return NULL;
+}
+
 /* An expectation without a record: not run, or the program stopped before its step. */
 static void report_missing(FILE *report, const struct khp_expect *e, const struct khp_run *run)
 {
@@ -330,7 +384,7 @@ size_t khp_scenario_check(const struct khp_scenario *sc, const struct khp_run *r
 	for (size_t i = 0; i < sc->nr_expects; i++) {
 		const struct khp_expect *e = &sc->expects[i];
 		const struct khp_run *run = find_run(runs, nr_runs, &e->profile);
-		const struct khp_record *r = run ? khp_run_record(run, e->step) : NULL;
+		const struct khp_record *r = run ? find_record(run, e) : NULL;
 		struct khp_expect act;
 
 		if (!r) {
@@ -384,6 +438,9 @@ int khp_scenario_expect_from_runs(struct khp_scenario *sc, const struct khp_run 
 
 			memset(&e, 0, sizeof(e));
 			e.step = r->step;
+			e.pass = r->pass;
+			e.has_addr = r->pass != 0;
+			e.addr = r->addr;
 			e.profile = runs[i].profile;
 			e.fields = mask & KHP_EF_ALL;
 			if (r->op != KHP_OP_COLLAPSE)

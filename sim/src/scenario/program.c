@@ -129,10 +129,10 @@ void scn_write_config(FILE *f, const struct khp_config *c)
 /* ---- ops --------------------------------------------------------------- */
 
 enum { OK_OP, OK_MM, OK_CHILD, OK_ADDR, OK_PAGES, OK_TO, OK_NEW_PAGES, OK_HUGEPAGE,
-       OK_NOHUGEPAGE, OK_UFFD, OK_WRITE, OK_ADVICE, OK_COUNT, OK_NR };
+       OK_NOHUGEPAGE, OK_UFFD, OK_WRITE, OK_ADVICE, OK_COUNT, OK_PASSES, OK_NR };
 static const char *const op_keys[OK_NR] = {
 	"op", "mm", "child", "addr", "pages", "to", "new_pages", "hugepage",
-	"nohugepage", "uffd", "write", "advice", "count",
+	"nohugepage", "uffd", "write", "advice", "count", "passes",
 };
 
 #define B(k) (1u << (k))
@@ -157,7 +157,8 @@ static const struct op_shape op_shapes[KHP_NR_OPS] = {
 	[KHP_OP_PIN] = { B(OK_MM) | B(OK_ADDR), B(OK_MM) | B(OK_ADDR) },
 	[KHP_OP_UNPIN] = { B(OK_MM) | B(OK_ADDR), B(OK_MM) | B(OK_ADDR) },
 	[KHP_OP_AGE] = { MM_RANGE, B(OK_MM) },
-	[KHP_OP_KHUGEPAGED] = { B(OK_MM) | B(OK_ADDR), B(OK_MM) | B(OK_ADDR) },
+	/* one PMD range (mm, addr), or the daemon's passes over every mm (passes) */
+	[KHP_OP_KHUGEPAGED] = { B(OK_MM) | B(OK_ADDR) | B(OK_PASSES), 0 },
 	[KHP_OP_COLLAPSE] = { MM_RANGE, MM_RANGE },
 	[KHP_OP_SPLIT] = { 0, 0 },
 	[KHP_OP_FAIL_ALLOC] = { B(OK_COUNT), B(OK_COUNT) },
@@ -234,8 +235,11 @@ static int read_op_key(struct scn_reader *rd, const cJSON *v, unsigned k, const 
 		op->advice = (uint8_t)a;
 		return 0;
 	case OK_COUNT:
-		if (scn_get_u64(rd, v, p, UINT32_MAX, &x))
+	case OK_PASSES:
+		if (scn_get_u64(rd, v, p, k == OK_PASSES ? KHP_MAX_PASSES : UINT32_MAX, &x))
 			return rd->rc;
+		if (k == OK_PASSES && !x)
+			return scn_fail(rd, -ERANGE, p, "passes: at least 1");
 		op->count = (uint32_t)x;
 		return 0;
 	default:
@@ -270,6 +274,9 @@ static int read_op(struct scn_reader *rd, const cJSON *obj, const char *path,
 		if (read_op_key(rd, m[k], k, p, op))
 			return rd->rc;
 	}
+	if (op->type == KHP_OP_KHUGEPAGED && !m[OK_PASSES] != (m[OK_MM] && m[OK_ADDR]))
+		return scn_fail(rd, -EINVAL, path, "khugepaged takes \"mm\" and \"addr\" (one PMD "
+				"range) or \"passes\" (the daemon over every mm), not both");
 	if (op->type == KHP_OP_AGE) {
 		if (!!m[OK_ADDR] != !!m[OK_PAGES])
 			return scn_fail(rd, -EINVAL, path,
@@ -320,6 +327,11 @@ void scn_write_op(FILE *f, const struct khp_op *op)
 
 	fputc('{', f);
 	scn_kv_str(&l, "op", khp_op_name(t));
+	if (t == KHP_OP_KHUGEPAGED && op->count) {
+		scn_kv_u64(&l, "passes", op->count);
+		fputc('}', f);
+		return;
+	}
 	if (sh->allowed & B(OK_MM))
 		scn_kv_u64(&l, "mm", op->mm);
 	if (sh->allowed & B(OK_CHILD))

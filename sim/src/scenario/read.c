@@ -24,6 +24,71 @@
 
 #include "scenario/internal.h"
 
+/* {"name": ..., "base": "linux-6.12", "rules": {"shared": "page_mapcount", ...}} */
+static int read_named_profile(struct scn_reader *rd, const cJSON *obj, const char *path,
+			      struct khp_profile *pr)
+{
+	static const char *const keys[] = { "name", "base", "rules" };
+	const cJSON *m[3], *it;
+	const char *name = NULL, *base = NULL;
+	char p[SCN_PATH_MAX], msg[768];
+	struct khp_profile parsed;
+
+	if (scn_get_members(rd, obj, path, keys, 3, m))
+		return rd->rc;
+	for (unsigned k = 0; k < 3; k++)
+		if (!m[k])
+			return scn_fail(rd, -EINVAL, path, "missing required key \"%s\"", keys[k]);
+	scn_sub_path(p, sizeof(p), path, "base");
+	if (scn_get_str(rd, m[1], p, &base))
+		return rd->rc;
+	if (khp_profile_parse_msg(base, pr, msg, sizeof(msg)))
+		return scn_fail(rd, -EINVAL, p, "%s", msg);
+	scn_sub_path(p, sizeof(p), path, "rules");
+	if (!cJSON_IsObject(m[2]))
+		return scn_fail(rd, -EINVAL, p, "expected an object of RULE: VALUE, found %s",
+				scn_type_name(m[2]));
+	cJSON_ArrayForEach(it, m[2]) {
+		const char *v = NULL;
+		char rp[SCN_PATH_MAX];
+
+		scn_sub_path(rp, sizeof(rp), p, it->string);
+		if (scn_get_str(rd, it, rp, &v))
+			return rd->rc;
+		if (khp_profile_set_rule(pr, it->string, v, msg, sizeof(msg)))
+			return scn_fail(rd, -EINVAL, rp, "%s", msg);
+	}
+	if (khp_rules_combination(&pr->rules, khp_kernel_rules(pr->kernel), msg, sizeof(msg)))
+		return scn_fail(rd, -EINVAL, p, "%s", msg);
+	scn_sub_path(p, sizeof(p), path, "name");
+	if (scn_get_str(rd, m[0], p, &name))
+		return rd->rc;
+	if (!name[0] || strlen(name) >= sizeof(pr->name))
+		return scn_fail(rd, -EINVAL, p, "a name of 1 to %u characters",
+				KHP_PROFILE_NAME_MAX - 1);
+	/* a name that reads as a profile must be that profile */
+	if (!khp_profile_parse(name, &parsed) && memcmp(&parsed.rules, &pr->rules, sizeof(pr->rules)))
+		return scn_fail(rd, -EINVAL, p, "\"%s\" names another profile; choose another name",
+				name);
+	snprintf(pr->name, sizeof(pr->name), "%s", name);
+	return 0;
+}
+
+static int read_profile(struct scn_reader *rd, const cJSON *it, const char *p,
+			struct khp_profile *pr)
+{
+	const char *s = NULL;
+	char msg[768];
+
+	if (cJSON_IsObject(it))
+		return read_named_profile(rd, it, p, pr);
+	if (scn_get_str(rd, it, p, &s))
+		return rd->rc;
+	if (khp_profile_parse_msg(s, pr, msg, sizeof(msg)))
+		return scn_fail(rd, -EINVAL, p, "%s", msg);
+	return 0;
+}
+
 static int read_profiles(struct scn_reader *rd, const cJSON *arr, struct khp_scenario *sc)
 {
 	const cJSON *it;
@@ -35,19 +100,14 @@ static int read_profiles(struct scn_reader *rd, const cJSON *arr, struct khp_sce
 	sc->nr_profiles = 0;
 	cJSON_ArrayForEach(it, arr) {
 		struct khp_profile pr;
-		const char *s = NULL;
 		char p[48];
 
 		snprintf(p, sizeof(p), "profiles[%zu]", i++);
-		if (scn_get_str(rd, it, p, &s))
+		if (read_profile(rd, it, p, &pr))
 			return rd->rc;
-		if (khp_profile_parse(s, &pr))
-			return scn_fail(rd, -EINVAL, p,
-					"unknown profile \"%s\" (linux-6.1, linux-6.12, linux-7.3, optionally +exact)",
-					s);
 		for (j = 0; j < sc->nr_profiles; j++)
 			if (khp_profile_same(&sc->profiles[j], &pr))
-				return scn_fail(rd, -EINVAL, p, "profile \"%s\" listed twice", s);
+				return scn_fail(rd, -EINVAL, p, "profile \"%s\" listed twice", pr.name);
 		if (sc->nr_profiles == KHP_SCENARIO_MAX_PROFILES)
 			return scn_fail(rd, -E2BIG, p, "more than %u profiles",
 					KHP_SCENARIO_MAX_PROFILES);

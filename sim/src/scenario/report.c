@@ -101,7 +101,9 @@ static void print_table(FILE *f, const struct table *t)
 
 static void describe_op(FILE *f, const struct khp_op *op, unsigned pmd_pages)
 {
-	if (op->type == KHP_OP_KHUGEPAGED)
+	if (op->type == KHP_OP_KHUGEPAGED && op->count)
+		fprintf(f, "khugepaged daemon, up to %u passes over every registered mm", op->count);
+	else if (op->type == KHP_OP_KHUGEPAGED)
 		fprintf(f, "khugepaged mm %u addr %llu (PMD range %llu)", op->mm,
 			(unsigned long long)op->addr,
 			(unsigned long long)(op->addr / pmd_pages));
@@ -231,6 +233,69 @@ static void report_maps(FILE *f, const struct khp_run *runs, size_t nr_runs, siz
 	}
 }
 
+/* One cell of the daemon's table: the collapses of a pass and what is mapped after it. */
+static void pass_cell(char *c, const struct khp_run *run, size_t step, unsigned pass)
+{
+	const struct khp_pass *ps = NULL;
+	unsigned visits = 0, collapses = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->nr_passes; i++)
+		if (run->passes[i].step == step && run->passes[i].pass == pass)
+			ps = &run->passes[i];
+	if (!ps) {
+		snprintf(c, CELL, "-");
+		return;
+	}
+	for (const struct khp_record *r = khp_run_record(run, step);
+	     r && r < run->recs + run->nr_recs && r->step == step; r++) {
+		visits += r->pass == pass;
+		collapses += r->pass == pass ? r->nr_collapsed : 0;
+	}
+	n += (size_t)snprintf(c + n, CELL - n, "%u/%u collapsed, %ld pages", collapses, visits,
+			      ps->totals.pages_in_use);
+	for (unsigned o = KHP_PMD_ORDER_MAX + 1; o-- > 2 && n < CELL;)
+		if (ps->totals.folios_by_order[o])
+			n += (size_t)snprintf(c + n, CELL - n, ", %lu order-%u", ps->totals.folios_by_order[o], o);
+	if (!ps->changed && n < CELL)
+		snprintf(c + n, CELL - n, " (stop)");
+}
+
+/*
+ * A daemon step: one row per pass, each profile's collapses / visits, the
+ * pages in use after the pass and its mapped large folios by order.
+ */
+static void report_daemon(FILE *f, const struct khp_op *op, const struct khp_run *runs,
+			  size_t nr_runs, size_t step)
+{
+	static const char *const labels[] = {
+		"pass 1", "pass 2", "pass 3", "pass 4", "pass 5", "pass 6", "pass 7", "pass 8",
+		"pass 9", "pass 10", "pass 11", "pass 12", "pass 13", "pass 14", "pass 15",
+		"pass 16", "pass 17", "pass 18", "pass 19", "pass 20", "pass 21", "pass 22",
+		"pass 23", "pass 24", "pass 25", "pass 26", "pass 27", "pass 28", "pass 29",
+		"pass 30", "pass 31",
+	};
+	struct table *t = calloc(1, sizeof(*t));
+	unsigned last = 0;
+
+	if (!t)
+		return;
+	t->nr_cols = nr_runs < KHP_SCENARIO_MAX_PROFILES ? nr_runs : KHP_SCENARIO_MAX_PROFILES;
+	for (size_t c = 0; c < t->nr_cols; c++)
+		for (size_t i = 0; i < runs[c].nr_passes; i++)
+			if (runs[c].passes[i].step == step && runs[c].passes[i].pass > last)
+				last = runs[c].passes[i].pass;
+	for (unsigned ps = 1; ps <= last && ps <= op->count && ps <= KHP_MAX_PASSES; ps++)
+		add_row(t, labels[ps - 1]);
+	for (size_t c = 0; c < t->nr_cols; c++) {
+		snprintf(t->heads[c], CELL, "%s", khp_profile_name(&runs[c].profile));
+		for (unsigned ps = 1; ps <= t->nr_rows; ps++)
+			pass_cell(cell(t, ps - 1, c), &runs[c], step, ps);
+	}
+	print_table(f, t);
+	free(t);
+}
+
 void khp_report_steps(FILE *f, const struct khp_program *p, const struct khp_run *runs,
 		      size_t nr_runs, bool *legend_done)
 {
@@ -244,6 +309,10 @@ void khp_report_steps(FILE *f, const struct khp_program *p, const struct khp_run
 		fprintf(f, "\nstep %zu: ", step);
 		describe_op(f, op, p->config.pmd_pages);
 		fputc('\n', f);
+		if (op->type == KHP_OP_KHUGEPAGED && op->count) {
+			report_daemon(f, op, runs, nr_runs, step);
+			continue;
+		}
 		report_maps(f, runs, nr_runs, step, legend_done);
 		khp_report_step_table(f, p, runs, nr_runs, step);
 	}
@@ -343,9 +412,13 @@ void khp_report_record_json(FILE *f, const struct khp_record *r)
 		r->shared_exact, r->shared_profile);
 	khp_report_json_string(f, khp_verdict_name(r->verdict));
 	fprintf(f, ", \"alloc_pages\": %ld, \"freed_pages\": %ld, \"fill_pages\": %ld, "
-		"\"dup_pages\": %ld, \"waste_pages\": %ld, \"fn_waste_pages\": %ld}",
+		"\"dup_pages\": %ld, \"waste_pages\": %ld, \"fn_waste_pages\": %ld",
 		r->alloc_pages, r->freed_pages, r->fill_pages, r->dup_pages, r->waste_pages,
 		r->fn_waste_pages);
+	if (r->pass)
+		fprintf(f, ", \"pass\": %u, \"mm\": %u, \"addr\": %llu, \"pages_in_use\": %ld",
+			r->pass, r->mm, (unsigned long long)r->addr, r->pages_in_use);
+	fputc('}', f);
 }
 
 void khp_report_config_json(FILE *f, const struct khp_config *c)
@@ -372,6 +445,19 @@ static void totals_json(FILE *f, const struct khp_totals *t)
 		"\"swap_slots_in_use\": %ld}",
 		t->large_folios, t->large_folio_pages, t->meta_per_page_bytes,
 		t->meta_per_folio_bytes, t->swap_slots_in_use);
+}
+
+/* "9": 1, "4": 2: the orders that have mapped large folios */
+static void folios_by_order_json(FILE *f, const struct khp_totals *t)
+{
+	bool first = true;
+
+	for (unsigned o = KHP_PMD_ORDER_MAX + 1; o-- > 2;) {
+		if (!t->folios_by_order[o])
+			continue;
+		fprintf(f, "%s\"%u\": %lu", first ? "" : ", ", o, t->folios_by_order[o]);
+		first = false;
+	}
 }
 
 void khp_report_run_json(FILE *f, const struct khp_run *run, int indent)
@@ -409,6 +495,22 @@ void khp_report_run_json(FILE *f, const struct khp_run *run, int indent)
 		if (run->nr_recs)
 			fprintf(f, "\n%*s ", indent, "");
 		fputs("],\n", f);
+	}
+	if (run->nr_passes) {
+		/* the daemon's passes: totals after each, with the mapped large folios by order */
+		fprintf(f, "%*s \"passes\": [", indent, "");
+		for (i = 0; i < run->nr_passes; i++) {
+			const struct khp_pass *ps = &run->passes[i];
+
+			fprintf(f, "%s\n%*s  {\"step\": %u, \"pass\": %u, \"changed\": %s, "
+				"\"folios_by_order\": {", i ? "," : "", indent, "", ps->step, ps->pass,
+				ps->changed ? "true" : "false");
+			folios_by_order_json(f, &ps->totals);
+			fputs("}, \"totals\": ", f);
+			totals_json(f, &ps->totals);
+			fputc('}', f);
+		}
+		fprintf(f, "\n%*s ],\n", indent, "");
 	}
 	fprintf(f, "%*s \"totals\": ", indent, "");
 	totals_json(f, &run->totals);

@@ -62,6 +62,34 @@ static bool config_is_default(const struct khp_config *c)
 	return true;
 }
 
+/* A profile by its name, or, when the name does not say its rules, as an object. */
+static void write_profile(FILE *f, const struct khp_profile *p)
+{
+	const struct khp_rules *base = khp_kernel_rules(p->kernel);
+	struct khp_profile parsed;
+	bool first = true;
+
+	if (!khp_profile_parse(p->name, &parsed) && !memcmp(&parsed.rules, &p->rules, sizeof(p->rules))) {
+		khp_json_put_string(f, p->name);
+		return;
+	}
+	fputs("{\"name\": ", f);
+	khp_json_put_string(f, p->name);
+	fputs(", \"base\": ", f);
+	khp_json_put_string(f, khp_kernel_name(p->kernel));
+	fputs(", \"rules\": {", f);
+	for (unsigned i = 0; i < KHP_NR_RULES; i++) {
+		const struct khp_rule_info *ri = khp_rule_info(i);
+
+		if (khp_rule_get(&p->rules, ri) == khp_rule_get(base, ri))
+			continue;
+		fprintf(f, "%s\"%s\": \"%s\"", first ? "" : ", ", ri->name,
+			ri->values[khp_rule_get(&p->rules, ri)].name);
+		first = false;
+	}
+	fputs("}}", f);
+}
+
 static bool profiles_are_default(const struct khp_scenario *sc)
 {
 	if (sc->nr_profiles != KHP_NR_KERNELS)
@@ -97,7 +125,7 @@ static void write_raw(FILE *f, const struct khp_scenario *sc)
 		for (i = 0; i < sc->nr_profiles; i++) {
 			if (i)
 				fputs(", ", f);
-			khp_json_put_string(f, khp_profile_name(&sc->profiles[i]));
+			write_profile(f, &sc->profiles[i]);
 		}
 		fputs("],\n", f);
 	}
