@@ -52,6 +52,7 @@
 #define T_SELFTEST_BASE 0x40000ull
 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define T_SPEC_MAX      (8 * KHP_MAP_MAX)   /* a map spec's buffer */
 
 extern const char *const t_kernel_profiles[KHP_NR_KERNELS];
 
@@ -104,6 +105,13 @@ size_t t_fail_alloc(struct khp_program *p, unsigned count);
 /* Expand spec into out (pmd_pages + 1 bytes); 0, or -EINVAL with a reason in err. */
 int t_map_expand(const char *spec, unsigned pmd_pages, char *out, size_t n,
 		 char *err, size_t errlen);
+/*
+ * A spec from runs a test computes: pairs (count, char) of ints, ended by
+ * a negative count; runs of 0 are left out.  Returns buf.
+ *   T_MAP_RUNS(buf, N - n, 'E', n, '.')  ->  "512E" when n == 0
+ */
+const char *t_map_runs_(char *buf, size_t n, ...);
+#define T_MAP_RUNS(buf, ...) t_map_runs_((buf), sizeof(buf), __VA_ARGS__, -1)
 /* The run-length spec of a map (out should hold 8 * strlen(map) + 1 bytes). */
 void t_map_spec(const char *map, char *out, size_t n);
 /*

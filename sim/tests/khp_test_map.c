@@ -116,9 +116,33 @@ void t_map_spec(const char *map, char *out, size_t n)
 	}
 }
 
+const char *t_map_runs_(char *buf, size_t n, ...)
+{
+	size_t used = 0;
+	int count;
+	va_list ap;
+
+	buf[0] = 0;
+	va_start(ap, n);
+	while ((count = va_arg(ap, int)) >= 0) {
+		char c = (char)va_arg(ap, int);
+		int w;
+
+		if (!count)
+			continue;
+		w = snprintf(buf + used, n - used, "%s%d%s%c", used ? " " : "", count,
+			     c == '0' ? "*" : "", c);
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+	va_end(ap);
+	return buf;
+}
+
 void t_print_map(const char *title, const char *map)
 {
-	char spec[8 * KHP_MAP_MAX];
+	char spec[T_SPEC_MAX];
 	size_t n = strlen(map), i;
 
 	t_map_spec(map, spec, sizeof(spec));
@@ -148,7 +172,7 @@ static void print_diff_rows(const char *exp, const char *act, size_t n)
 bool t_map_matches(const char *ctx, const char *where, const char *map, unsigned pmd_pages,
 		   const char *spec, const char *file, int line)
 {
-	char exp[KHP_MAP_MAX], err[128], act_spec[8 * KHP_MAP_MAX];
+	char exp[KHP_MAP_MAX], err[128], act_spec[T_SPEC_MAX];
 	size_t n = strlen(map), diff = 0, first = 0;
 
 	if (t_map_expand(spec, pmd_pages, exp, sizeof(exp), err, sizeof(err))) {
