@@ -190,6 +190,7 @@ enum t_probe_kind {
 	TP_TOTAL,          /* a struct khp_totals field */
 	TP_PMD_THPS,       /* totals.pmd_thps[mm] */
 	TP_MM_ALIVE,
+	TP_WORLD_OK,       /* khp_world_check() passes: 1 */
 	TP_RESULT,         /* record of step: result */
 	TP_ERRNO,          /* record of step: |err| (positive errno or 0) */
 	TP_VERDICT,
@@ -230,6 +231,7 @@ struct t_probe {
 #define SWAP_SLOTS()     TOTAL(swap_slots_in_use)
 #define PMD_THPS(m)      T_PROBE(TP_PMD_THPS, .mm = (m))
 #define MM_ALIVE(m)      T_PROBE(TP_MM_ALIVE, .mm = (m))
+#define WORLD_OK()       T_PROBE(TP_WORLD_OK)
 #define RESULT(s)        T_PROBE(TP_RESULT, .step = (s))
 #define ERRNO(s)         T_PROBE(TP_ERRNO, .step = (s))
 #define VERDICT(s)       T_PROBE(TP_VERDICT, .step = (s))
@@ -300,6 +302,9 @@ void t_kernels_(const struct khp_program *p, size_t n, const struct t_row *rows,
 	t_kernels_((p), (p)->nr_ops, (rows), T_ARRAY_SIZE(rows), __FILE__, __LINE__)
 #define T_KERNELS_AT(p, n, rows) \
 	t_kernels_((p), (n), (rows), T_ARRAY_SIZE(rows), __FILE__, __LINE__)
+/* The first nr rows of an array a test fills at run time. */
+#define T_KERNELS_N(p, rows, nr) \
+	t_kernels_((p), (p)->nr_ops, (rows), (nr), __FILE__, __LINE__)
 /* The result of `step` under each kernel. */
 #define T_RESULTS3(p, step, r61, r612, r73) \
 	t_kernels_((p), (p)->nr_ops, \

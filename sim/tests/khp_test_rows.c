@@ -125,6 +125,7 @@ static void probe_what(const struct t_kw *t, const struct t_probe *pr, char *buf
 	case TP_TOTAL:     snprintf(buf, n, "totals.%s", pr->name); break;
 	case TP_PMD_THPS:  snprintf(buf, n, "totals.pmd_thps[%u]", pr->mm); break;
 	case TP_MM_ALIVE:  snprintf(buf, n, "mm %u alive", pr->mm); break;
+	case TP_WORLD_OK:  snprintf(buf, n, "khp_world_check() passes"); break;
 	case TP_RESULT:    snprintf(buf, n, "step %zu: result", pr->step); break;
 	case TP_ERRNO:     snprintf(buf, n, "step %zu: errno", pr->step); break;
 	case TP_VERDICT:   snprintf(buf, n, "step %zu: verdict", pr->step); break;
@@ -192,6 +193,15 @@ static long long world_value(struct t_kw *t, const struct t_probe *pr, const cha
 		return pr->mm < KHP_MAX_MMS ? (long long)tot.pmd_thps[pr->mm] : -1;
 	case TP_MM_ALIVE:
 		return khp_world_mm_alive(t->w, pr->mm);
+	case TP_WORLD_OK: {
+		char msg[256];
+		bool ok = khp_world_check(t->w, msg, sizeof(msg)) == 0;
+
+		if (!ok)
+			print_error("%s:%d: %s: khp_world_check: %s\n", file, pr->line, t->profile,
+				    msg);
+		return ok;
+	}
 	default:
 		break;
 	}
@@ -233,6 +243,12 @@ static bool is_record_probe(const struct t_probe *pr)
 	       pr->kind == TP_REC || pr->kind == TP_MAP_BEFORE;
 }
 
+/* The probe looks at a PTE (mm, addr): a failure draws its range. */
+static bool probe_has_place(const struct t_probe *pr)
+{
+	return pr->kind >= TP_KIND && pr->kind <= TP_PAGE_MAPCOUNT;
+}
+
 /* After a failed row: the record and the map before its step, or the map now. */
 static void kw_fail(struct t_kw *t, const struct t_probe *pr, const char *file)
 {
@@ -246,7 +262,7 @@ static void kw_fail(struct t_kw *t, const struct t_probe *pr, const char *file)
 			if (t->run.maps)
 				t_print_map("PMD map before the step", t->run.maps[rec - t->run.recs]);
 		}
-	} else if (pr->kind != TP_TOTAL && pr->kind != TP_MAP) {
+	} else if (probe_has_place(pr)) {
 		char map[KHP_MAP_MAX];
 
 		if (khp_world_pmd_map(t->w, pr->mm, pr->addr, map, sizeof(map)) == 0)
