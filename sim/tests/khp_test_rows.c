@@ -275,15 +275,17 @@ static void kw_map_row(struct t_kw *t, const struct t_row *row, const char *file
 {
 	const struct t_probe *pr = &row->probe;
 	const char *spec = row->map[t->k];
-	char where[128], a[64];
+	char where[128], a[64], ctx[160];
 	const struct khp_record *rec;
 	unsigned nr = kw_pmd_pages(t);
 	const char *map;
 
 	if (!spec)
 		return;
+	snprintf(ctx, sizeof(ctx), "%s%s%s", t->profile, row->note ? ": " : "",
+		 row->note ? row->note : "");
 	if (pr->kind == TP_MAP) {
-		t_assert_map_(t->w, pr->mm, pr->addr, spec, t->profile, file, pr->line);
+		t_assert_map_(t->w, pr->mm, pr->addr, spec, ctx, file, pr->line);
 		return;
 	}
 	rec = kw_rec(t, pr, file);
@@ -296,7 +298,7 @@ static void kw_map_row(struct t_kw *t, const struct t_row *row, const char *file
 	snprintf(where, sizeof(where), "PMD map before step %zu (mm %u at %s)", pr->step,
 		 t->p->ops[pr->step].mm,
 		 t_addr_str(a, sizeof(a), t->p->ops[pr->step].addr & ~(uint64_t)(nr - 1), nr));
-	if (!t_map_matches(t->profile, where, map, nr, spec, file, pr->line)) {
+	if (!t_map_matches(ctx, where, map, nr, spec, file, pr->line)) {
 		t_print_op(t->p, pr->step);
 		t_print_rec(rec);
 		_fail(file, pr->line);
