@@ -195,6 +195,7 @@ enum t_probe_kind {
 	TP_ERRNO,          /* record of step: |err| (positive errno or 0) */
 	TP_VERDICT,
 	TP_REC,            /* record of step: a struct khp_record field */
+	TP_MAX_FN_WASTE,   /* khp_run_max_fn_waste() of the run */
 	TP_NR_KINDS
 };
 
@@ -236,6 +237,7 @@ struct t_probe {
 #define ERRNO(s)         T_PROBE(TP_ERRNO, .step = (s))
 #define VERDICT(s)       T_PROBE(TP_VERDICT, .step = (s))
 #define REC(s, field)    T_PROBE(TP_REC, .step = (s), T_FIELD_(struct khp_record, field))
+#define MAX_FN_WASTE()   T_PROBE(TP_MAX_FN_WASTE)
 
 /* A row's expected value for a kernel that is not checked (6.1 has no such flag). */
 #define NA LLONG_MIN

@@ -130,6 +130,7 @@ static void probe_what(const struct t_kw *t, const struct t_probe *pr, char *buf
 	case TP_ERRNO:     snprintf(buf, n, "step %zu: errno", pr->step); break;
 	case TP_VERDICT:   snprintf(buf, n, "step %zu: verdict", pr->step); break;
 	case TP_REC:       snprintf(buf, n, "step %zu: %s", pr->step, pr->name); break;
+	case TP_MAX_FN_WASTE: snprintf(buf, n, "khp_run_max_fn_waste()"); break;
 	default:           snprintf(buf, n, "probe %d", pr->kind); break;
 	}
 }
@@ -230,6 +231,8 @@ static long long probe_value(struct t_kw *t, const struct t_probe *pr, const cha
 		return kw_rec(t, pr, file)->verdict;
 	case TP_REC:
 		return field_value(kw_rec(t, pr, file), pr->off, pr->size);
+	case TP_MAX_FN_WASTE:
+		return khp_run_max_fn_waste(&t->run);
 	default:
 		return world_value(t, pr, file);
 	}
