@@ -396,7 +396,7 @@ static void test_api_parsers(void **state)
 	assert_string_equal(khp_result_trace(SCAN_EXCEED_SHARED_PTE), "exceed_shared_pte");
 	assert_string_equal(khp_result_trace(SCAN_PAGE_RO), "no_writable_page");
 	assert_string_equal(khp_result_trace(SCAN_PMD_MAPPED), "page_pmd_mapped");
-	/* KR 7: which codes exist in which kernel */
+	/* which codes each kernel's enum scan_result has (mm/khugepaged.c) */
 	assert_true(khp_result_exists(KHP_LINUX_6_1, SCAN_PAGE_RO));
 	assert_false(khp_result_exists(KHP_LINUX_7_3, SCAN_PAGE_RO));
 	assert_false(khp_result_exists(KHP_LINUX_6_12, SCAN_NO_PTE_TABLE));

@@ -285,8 +285,8 @@ static void compare_fields(void **state)
 
 /*
  * Recorded real output (scripts/oracle, TCG, Debian 6.1.0-56, 6.12.107,
- * 7.3.4) against the model for the layouts of /work/shared/oracle.md whose
- * real decisions are documented facts.
+ * 7.3.4) against the model for layouts of test_oracle_layouts.c whose real
+ * decisions are documented facts (docs/fidelity.md).
  */
 struct recorded {
 	const char *scenario;   /* file under DATA */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Findings and the minimiser (minimize.c): the 2024 extreme case
- * (history.md 2.3; KR 5.2: folio_likely_mapped_shared() is false when
- * page 0 is unmapped and total mappings <= 512) buried in noise ops is
+ * (commit 1bafe96e89f0 and its thread,
+ * 20240424122630.495788-1-david@redhat.com: folio_likely_mapped_shared()
+ * [6.12] is false when page 0 is unmapped and total mappings <= 512) buried in noise ops is
  * shrunk back to its core without losing fn_waste_pages, the result
  * replays with its refreshed expectations, findings are written as
  * replayable scenarios, and a program without a finding is refused.

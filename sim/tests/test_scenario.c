@@ -518,7 +518,7 @@ static void test_check_and_expect_from_runs(void **state)
 	assert_int_equal(khp_scenario_expect_from_runs(&sc, runs, (size_t)nr, KHP_EF_ALL), 0);
 	assert_int_equal(sc.nr_expects, 6);
 	assert_int_equal(khp_scenario_check(&sc, runs, (size_t)nr, NULL), 0);
-	/* KR 8.2 collapse_single_pte_entry: the khugepaged step collapses */
+	/* selftest collapse_single_pte_entry: the khugepaged step collapses */
 	assert_int_equal(sc.expects[0].step, 3);
 	assert_int_equal(sc.expects[0].result, SCAN_SUCCEED);
 	assert_false(sc.expects[0].fields & KHP_EF(KHP_EF_ERRNO));
