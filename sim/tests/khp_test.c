@@ -28,7 +28,7 @@ struct khp_op t_op(enum khp_op_type type, unsigned mm, uint64_t addr, uint64_t p
 {
 	struct khp_op op;
 
-	memset(&op, 0, sizeof(op));
+	memset(&op, 0, sizeof(op));     /* padding too: programs are compared bytewise */
 	op.type = (uint8_t)type;
 	op.mm = mm;
 	op.addr = addr;
@@ -48,20 +48,30 @@ size_t t_push(struct khp_program *p, const struct khp_op *op)
 	return p->nr_ops - 1;
 }
 
-size_t t_mmap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, unsigned flags)
+/* Push op; its step index. */
+static size_t push_op(struct khp_program *p, struct khp_op op)
 {
-	struct khp_op op = t_op(KHP_OP_MMAP, mm, addr, pages);
+	return t_push(p, &op);
+}
+
+/* The op on (mm, addr, pages) with flags. */
+static struct khp_op op_flags(enum khp_op_type type, unsigned mm, uint64_t addr,
+			      uint64_t pages, unsigned flags)
+{
+	struct khp_op op = t_op(type, mm, addr, pages);
 
 	op.flags = (uint8_t)flags;
-	return t_push(p, &op);
+	return op;
+}
+
+size_t t_mmap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, unsigned flags)
+{
+	return push_op(p, op_flags(KHP_OP_MMAP, mm, addr, pages, flags));
 }
 
 size_t t_touch(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, bool write)
 {
-	struct khp_op op = t_op(KHP_OP_TOUCH, mm, addr, pages);
-
-	op.flags = write ? KHP_OPF_WRITE : 0;
-	return t_push(p, &op);
+	return push_op(p, op_flags(KHP_OP_TOUCH, mm, addr, pages, write ? KHP_OPF_WRITE : 0));
 }
 
 size_t t_fork(struct khp_program *p, unsigned mm, unsigned child)
@@ -74,31 +84,24 @@ size_t t_fork(struct khp_program *p, unsigned mm, unsigned child)
 
 size_t t_exit(struct khp_program *p, unsigned mm)
 {
-	struct khp_op op = t_op(KHP_OP_EXIT, mm, 0, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_EXIT, mm, 0, 0));
 }
 
 size_t t_dontneed(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_DONTNEED, mm, addr, pages);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_DONTNEED, mm, addr, pages));
 }
 
 size_t t_munmap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_MUNMAP, mm, addr, pages);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_MUNMAP, mm, addr, pages));
 }
 
 size_t t_mremap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages,
 		unsigned flags, uint64_t to, uint64_t new_pages)
 {
-	struct khp_op op = t_op(KHP_OP_MREMAP, mm, addr, pages);
+	struct khp_op op = op_flags(KHP_OP_MREMAP, mm, addr, pages, flags);
 
-	op.flags = (uint8_t)flags;
 	op.to = to;
 	op.new_pages = new_pages;
 	return t_push(p, &op);
@@ -106,10 +109,7 @@ size_t t_mremap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t page
 
 size_t t_mprotect(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, bool write)
 {
-	struct khp_op op = t_op(KHP_OP_MPROTECT, mm, addr, pages);
-
-	op.flags = write ? KHP_OPF_WRITE : 0;
-	return t_push(p, &op);
+	return push_op(p, op_flags(KHP_OP_MPROTECT, mm, addr, pages, write ? KHP_OPF_WRITE : 0));
 }
 
 size_t t_madvise(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages,
@@ -121,54 +121,40 @@ size_t t_madvise(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pag
 	return t_push(p, &op);
 }
 
+/* pin / unpin one page */
 size_t t_pin(struct khp_program *p, unsigned mm, uint64_t addr)
 {
-	struct khp_op op = t_op(KHP_OP_PIN, mm, addr, 1);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_PIN, mm, addr, 1));
 }
 
 size_t t_unpin(struct khp_program *p, unsigned mm, uint64_t addr)
 {
-	struct khp_op op = t_op(KHP_OP_UNPIN, mm, addr, 1);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_UNPIN, mm, addr, 1));
 }
 
 size_t t_age(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_AGE, mm, addr, pages);
-
-	op.flags = KHP_OPF_RANGE;
-	return t_push(p, &op);
+	return push_op(p, op_flags(KHP_OP_AGE, mm, addr, pages, KHP_OPF_RANGE));
 }
 
 size_t t_age_mm(struct khp_program *p, unsigned mm)
 {
-	struct khp_op op = t_op(KHP_OP_AGE, mm, 0, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_AGE, mm, 0, 0));
 }
 
 size_t t_khugepaged(struct khp_program *p, unsigned mm, uint64_t addr)
 {
-	struct khp_op op = t_op(KHP_OP_KHUGEPAGED, mm, addr, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_KHUGEPAGED, mm, addr, 0));
 }
 
 size_t t_collapse(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_COLLAPSE, mm, addr, pages);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_COLLAPSE, mm, addr, pages));
 }
 
 size_t t_split(struct khp_program *p)
 {
-	struct khp_op op = t_op(KHP_OP_SPLIT, 0, 0, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_SPLIT, 0, 0, 0));
 }
 
 size_t t_fail_alloc(struct khp_program *p, unsigned count)

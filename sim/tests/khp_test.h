@@ -307,6 +307,12 @@ void t_kernels_(const struct khp_program *p, size_t n, const struct t_row *rows,
 /* The first nr rows of an array a test fills at run time. */
 #define T_KERNELS_N(p, rows, nr) \
 	t_kernels_((p), (p)->nr_ops, (rows), (nr), __FILE__, __LINE__)
+/* The PMD map `step` saw (every kernel) and its result under each kernel. */
+#define T_SCAN3(p, step, spec, r61, r612, r73) \
+	t_kernels_((p), (p)->nr_ops, \
+		   (const struct t_row[]){ { MAP_BEFORE(step), MALL(spec) }, \
+					   { RESULT(step), K3(r61, r612, r73) } }, 2, \
+		   __FILE__, __LINE__)
 /* The result of `step` under each kernel. */
 #define T_RESULTS3(p, step, r61, r612, r73) \
 	t_kernels_((p), (p)->nr_ops, \

@@ -645,11 +645,7 @@ static void test_free_collapse_ignores_lazyfree(void **state)
 
 	free_setup(&p);
 	step = t_collapse(&p, 0, A, N);
-	const struct t_row rows[] = {
-		{ MAP_BEFORE(step),           MALL("512E") },
-		{ RESULT(step),               ALL(SCAN_SUCCEED) },
-	};
-	T_KERNELS(&p, rows);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -711,6 +707,33 @@ static void swapped_out(struct khp_program *p)
 }
 
 /*
+ * The first `read` ops end with a read swap-in at A (rows hold there);
+ * the write fault after it reuses the page the read mapped: same folio,
+ * writable, one page, no swap slot left (do_wp_page() -> wp_page_reuse()).
+ */
+static void check_write_reuses(const struct khp_program *p, size_t read,
+			       const struct t_row *rows, size_t nr)
+{
+	unsigned k;
+
+	for_each_kernel(k) {
+		struct t_kw t;
+		uint32_t f;
+
+		T_KW_START(&t, p, k, read);
+		t_kw_rows_(&t, rows, nr, __FILE__, __LINE__);
+		f = T_FOLIO_AT(t.w, 0, A);
+		T_KW_PLAY(&t, p->nr_ops);
+		T_KW_MAP(&t, 0, A, "1E 511.");
+		T_KW_EQ(&t, "the write reuses the page", T_FOLIO_AT(t.w, 0, A), f, f, f);
+		T_KW_EQ(&t, "writable", T_PTE(t.w, 0, A).write, 1, 1, 1);
+		T_KW_EQ(&t, "one page", t_pages_in_use(t.w), 1, 1, 1);
+		T_KW_EQ(&t, "no swap slot", t_swap_slots(t.w), 0, 0, 0);
+		t_kw_end(&t);
+	}
+}
+
+/*
  * Read swap-in of an exclusive page: 6.1 maps it read-only (a later write
  * reuses it: PageAnonExclusive), 6.12/7.3 writable and clean.  The swap
  * slot is released (synchronous device, swap count 1).
@@ -719,7 +742,6 @@ static void test_swapin_exclusive(void **state)
 {
 	struct khp_program p;
 	size_t read;
-	unsigned k;
 
 	swapped_out(&p);
 	read = t_touch(&p, 0, A, 1, false) + 1;
@@ -732,20 +754,7 @@ static void test_swapin_exclusive(void **state)
 		{ DIRTY(0, A),           ALL(0), "read fault" },
 		{ SWAP_SLOTS(),          ALL(0), "swap slot freed" },
 	};
-	for_each_kernel(k) {
-		struct t_kw t;
-		uint32_t f;
-
-		T_KW_START(&t, &p, k, read);
-		T_KW_ROWS(&t, rows);
-		f = T_FOLIO_AT(t.w, 0, A);
-		T_KW_PLAY(&t, p.nr_ops);
-		T_KW_MAP(&t, 0, A, "1E 511.");
-		T_KW_EQ(&t, "write reuses the exclusive page", T_FOLIO_AT(t.w, 0, A), f, f, f);
-		T_KW_EQ(&t, "writable", T_PTE(t.w, 0, A).write, 1, 1, 1);
-		T_KW_EQ(&t, "one page", t_pages_in_use(t.w), 1, 1, 1);
-		t_kw_end(&t);
-	}
+	check_write_reuses(&p, read, rows, T_ARRAY_SIZE(rows));
 	khp_program_free(&p);
 }
 
@@ -762,7 +771,6 @@ static void test_swapin_after_sharer_exit(void **state)
 {
 	struct khp_program p;
 	size_t read;
-	unsigned k;
 
 	swapped_out(&p);
 	t_fork(&p, 0, 1);
@@ -773,20 +781,7 @@ static void test_swapin_after_sharer_exit(void **state)
 		{ MAP(0, A),             M3("1e 511.", "1E 511.", "1e 511.") },
 		{ WRITE(0, A),           K3(0, 1, 0), "writable on read" },
 	};
-	for_each_kernel(k) {
-		struct t_kw t;
-		uint32_t f;
-
-		T_KW_START(&t, &p, k, read);
-		T_KW_ROWS(&t, rows);
-		f = T_FOLIO_AT(t.w, 0, A);
-		T_KW_PLAY(&t, p.nr_ops);
-		T_KW_MAP(&t, 0, A, "1E 511.");
-		T_KW_EQ(&t, "write reuses", T_FOLIO_AT(t.w, 0, A), f, f, f);
-		T_KW_EQ(&t, "one page", t_pages_in_use(t.w), 1, 1, 1);
-		T_KW_EQ(&t, "no swap slot", t_swap_slots(t.w), 0, 0, 0);
-		t_kw_end(&t);
-	}
+	check_write_reuses(&p, read, rows, T_ARRAY_SIZE(rows));
 	khp_program_free(&p);
 }
 
@@ -944,11 +939,7 @@ static void test_register_madvise(void **state)
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
 	before = t_khugepaged(&p, 0, A);
-	const struct t_row untouched[] = {
-		{ MAP_BEFORE(before),    MALL("512_") },
-		{ RESULT(before),        ALL(KHP_NOT_VISITED) },
-	};
-	T_KERNELS(&p, untouched);
+	T_SCAN3(&p, before, "512_", KHP_NOT_VISITED, KHP_NOT_VISITED, KHP_NOT_VISITED);
 	khp_program_free(&p);
 
 	small_written(&p, N);
@@ -982,11 +973,7 @@ static void test_register_second_madvise(void **state)
 	t_touch(&p, 0, A + N, 1, true);
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
-	const struct t_row unchanged[] = {
-		{ MAP_BEFORE(step),      MALL("512_") },
-		{ RESULT(step),          K3(SCAN_PMD_NONE, SCAN_PMD_NONE, KHP_NOT_VISITED) },
-	};
-	T_KERNELS(&p, unchanged);
+	T_SCAN3(&p, step, "512_", SCAN_PMD_NONE, SCAN_PMD_NONE, KHP_NOT_VISITED);
 	khp_program_free(&p);
 
 	/* control: a flag change (NOHUGEPAGE, then HUGEPAGE) registers on 7.3 too */
@@ -996,11 +983,7 @@ static void test_register_second_madvise(void **state)
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_NOHUGEPAGE);
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
-	const struct t_row changed[] = {
-		{ MAP_BEFORE(step),      MALL("512_") },
-		{ RESULT(step),          K3(SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE) },
-	};
-	T_KERNELS(&p, changed);
+	T_SCAN3(&p, step, "512_", SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE);
 	khp_program_free(&p);
 }
 

@@ -37,6 +37,23 @@ static void mthp_prog(struct khp_program *p, unsigned max_ptes_none, uint64_t wr
 	t_touch(p, 0, A, written, true);
 }
 
+/*
+ * MADV_HUGEPAGE and one khugepaged visit under linux-7.3 (into r): the
+ * visit saw spec and installed one huge page.  Returns its step.
+ */
+static size_t mthp_collapse_once_73(struct khp_program *p, struct t_run *r, const char *spec)
+{
+	size_t step;
+
+	t_madvise(p, 0, A, N, KHP_ADV_HUGEPAGE);
+	step = t_khugepaged(p, 0, A);
+	T_RUN(r, p, "linux-7.3");
+	T_MAP_BEFORE(r, step, spec);
+	T_RESULT(r, step, SCAN_SUCCEED);
+	T_EQ(r, step, nr_collapsed, 1);
+	return step;
+}
+
 /* Read -> zero page (no memory); write on it -> a new private page. */
 static void test_fault_read_zero_then_write(void **state)
 {
@@ -607,12 +624,7 @@ static void test_mthp_collapse_needs_referenced_subrange(void **state)
 
 	mthp_prog(&p, 0, 32);
 	t_age(&p, 0, A, 16);
-	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
-	step = t_khugepaged(&p, 0, A);
-	T_RUN(&r, &p, "linux-7.3");
-	T_MAP_BEFORE(&r, step, "32E 480.");
-	T_RESULT(&r, step, SCAN_SUCCEED);
-	T_EQ(&r, step, nr_collapsed, 1);
+	step = mthp_collapse_once_73(&p, &r, "32E 480.");
 	T_EQ(&r, step, referenced, 16);
 	T_TOTAL(&r, pages_in_use, 32);
 	t_run_free(&r);
@@ -638,12 +650,7 @@ static void test_mthp_collapse_shared_limit_zero(void **state)
 	mthp_prog(&p, 0, 32);
 	t_fork(&p, 0, 1);
 	t_touch(&p, 0, A + 16, 16, true);
-	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
-	step = t_khugepaged(&p, 0, A);
-	T_RUN(&r, &p, "linux-7.3");
-	T_MAP_BEFORE(&r, step, "16s 16E 480.");
-	T_RESULT(&r, step, SCAN_SUCCEED);
-	T_EQ(&r, step, nr_collapsed, 1);
+	step = mthp_collapse_once_73(&p, &r, "16s 16E 480.");
 	T_EQ(&r, step, shared, 16);
 	t_run_free(&r);
 	w = T_WORLD(&p, "linux-7.3");
@@ -663,15 +670,9 @@ static void test_mthp_collapse_max_ptes_none_scaling(void **state)
 	for (unsigned none = 255; none <= 511; none += 256) {
 		struct khp_program p;
 		struct t_run r;
-		size_t step;
 
 		mthp_prog(&p, none, 24);
-		t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
-		step = t_khugepaged(&p, 0, A);
-		T_RUN(&r, &p, "linux-7.3");
-		T_MAP_BEFORE(&r, step, "24E 488.");
-		T_RESULT(&r, step, SCAN_SUCCEED);
-		T_EQ(&r, step, nr_collapsed, 1);
+		mthp_collapse_once_73(&p, &r, "24E 488.");
 		T_TOTAL(&r, pmd_thps[0], none == 511 ? 1 : 0);
 		T_TOTAL(&r, pages_in_use, none == 511 ? N : 24);
 		t_run_free(&r);

@@ -39,6 +39,13 @@ static void prog_thp(struct khp_program *p)
 	t_touch(p, 0, A, N, true);
 }
 
+/* prog_thp's world under profile. */
+static struct khp_world *thp_world(struct khp_program *p, const char *profile)
+{
+	prog_thp(p);
+	return T_WORLD(p, profile);
+}
+
 /* Small pages: page_mapcount and all predicates are mapcount > 1. */
 static void test_predicates_small_folio(void **state)
 {
@@ -91,8 +98,7 @@ static void test_page_mapcount_pmd_mapped(void **state)
 	uint32_t f;
 	size_t n;
 
-	prog_thp(&p);
-	w = T_WORLD(&p, "linux-6.1");
+	w = thp_world(&p, "linux-6.1");
 	assert_map(w, 0, A, "512H");
 	T_W_EQ(w, 0, A, "PMD-mapped", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
 	f = T_FOLIO_AT(w, 0, A);
@@ -330,8 +336,7 @@ static void test_mm_id_slots_two_mms(void **state)
 	uint32_t f;
 	size_t n;
 
-	prog_thp(&p);
-	w = T_WORLD(&p, "linux-7.3");
+	w = thp_world(&p, "linux-7.3");
 	assert_map(w, 0, A, "512H");
 	f = T_FOLIO_AT(w, 0, A);
 	id0 = khp_world_mm_id(w, 0);

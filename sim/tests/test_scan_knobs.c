@@ -247,11 +247,7 @@ static void test_pageout_without_swap(void **state)
 	t_cfg(&p)->max_ptes_swap = 0;
 	t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
 	step = k_scan(&p);
-	const struct t_row rows[] = {
-		{ MAP_BEFORE(step),           MALL("512E") },
-		{ RESULT(step),               ALL(SCAN_SUCCEED) },
-	};
-	T_KERNELS(&p, rows);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -324,11 +320,7 @@ static void test_referenced_one_young(void **state)
 	k_written(&p);
 	t_age(&p, 0, A, N - 1);
 	step = k_scan(&p);
-	const struct t_row rows[] = {
-		{ MAP_BEFORE(step),           MALL("512E") },
-		{ RESULT(step),               ALL(SCAN_SUCCEED) },
-	};
-	T_KERNELS(&p, rows);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -498,11 +490,8 @@ static void test_whole_pmd_dontneed_pt_reclaim(void **state)
 	t_dontneed(&p, 0, A, N / 2);
 	t_dontneed(&p, 0, A + N / 2, N / 2);
 	step = k_scan(&p);
-	const struct t_row halves[] = {
-		{ MAP_BEFORE(step),           MALL("512.") },
-		{ RESULT(step),               ALL(SCAN_EXCEED_NONE_PTE) },
-	};
-	T_KERNELS(&p, halves);
+	T_SCAN3(&p, step, "512.", SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE,
+		SCAN_EXCEED_NONE_PTE);
 	khp_program_free(&p);
 }
 
@@ -700,11 +689,7 @@ static void test_not_visited_nohugepage(void **state)
 	step = t_khugepaged(&p, 0, A);
 	other = t_khugepaged(&p, 0, A + 4 * N);
 	check_not_visited(&p, step, "512E");
-	const struct t_row registered[] = {
-		{ MAP_BEFORE(other),          MALL("512H") },
-		{ RESULT(other),              ALL(SCAN_PMD_MAPPED) },
-	};
-	T_KERNELS(&p, registered);
+	T_SCAN3(&p, other, "512H", SCAN_PMD_MAPPED, SCAN_PMD_MAPPED, SCAN_PMD_MAPPED);
 	khp_program_free(&p);
 }
 
@@ -740,11 +725,7 @@ static void test_not_visited_range_not_in_vma(void **state)
 	step = t_khugepaged(&p, 0, A + N + 10);
 	first = t_khugepaged(&p, 0, A);
 	check_not_visited(&p, step, "88E 424~");
-	const struct t_row whole[] = {
-		{ MAP_BEFORE(first),          MALL("512E") },
-		{ RESULT(first),              ALL(SCAN_SUCCEED) },
-	};
-	T_KERNELS(&p, whole);
+	T_SCAN3(&p, first, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -963,12 +944,7 @@ static void test_page_ro_before_referenced(void **state)
 	t_mprotect(&p, 0, A, N, false);
 	t_age_mm(&p, 0);
 	step = k_scan(&p);
-	const struct t_row rows[] = {
-		{ MAP_BEFORE(step),           MALL("512e") },
-		{ RESULT(step),               K3(SCAN_PAGE_RO, SCAN_PAGE_RO,
-					         SCAN_LACK_REFERENCED_PAGE) },
-	};
-	T_KERNELS(&p, rows);
+	T_SCAN3(&p, step, "512e", SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE);
 	khp_program_free(&p);
 }
 
@@ -986,11 +962,7 @@ static void test_lazyfree_redirtied(void **state)
 	t_madvise(&p, 0, A + 5, 1, KHP_ADV_FREE);
 	t_touch(&p, 0, A + 5, 1, true);
 	step = k_scan(&p);
-	const struct t_row rows[] = {
-		{ MAP_BEFORE(step),           MALL("512E") },
-		{ RESULT(step),               ALL(SCAN_SUCCEED) },
-	};
-	T_KERNELS(&p, rows);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 

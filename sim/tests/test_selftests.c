@@ -103,6 +103,18 @@ static void add_rows(struct t_row *out, size_t cap, size_t *n, const struct t_ro
 #define ADD_ROWS(out, n, rows) \
 	add_rows((out), T_ARRAY_SIZE(out), &(n), (rows), T_ARRAY_SIZE(rows))
 
+/* Check rows[0..n) and more[0..nr) under every kernel, then free p. */
+static void sel_check(struct khp_program *p, struct t_row *rows, size_t cap, size_t n,
+		      const struct t_row *more, size_t nr)
+{
+	add_rows(rows, cap, &n, more, nr);
+	T_KERNELS_N(p, rows, n);
+	khp_program_free(p);
+}
+
+#define SEL_CHECK(p, rows, n, more) \
+	sel_check((p), (rows), T_ARRAY_SIZE(rows), (n), (more), T_ARRAY_SIZE(more))
+
 /* alloc_hpage(): a PMD-mapped THP from 512 faulted pages and MADV_COLLAPSE. */
 static size_t alloc_hpage(struct khp_program *p, uint64_t addr)
 {
@@ -168,9 +180,7 @@ static void selftest_collapse_full(enum ctx c)
 		{ PMD_THPS(0),                ALL(4) },
 		{ PAGES(),                    ALL(4 * N) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_collapse_full_k(void **state) { selftest_collapse_full(CTX_K); }
@@ -192,9 +202,7 @@ static void selftest_collapse_empty(enum ctx c)
 			   : (struct t_row){ ERRNO(step), ALL(EINVAL) },
 		{ PAGES(),                    ALL(0) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_collapse_empty_k(void **state) { selftest_collapse_empty(CTX_K); }
@@ -217,9 +225,7 @@ static void selftest_single_pte_entry(enum ctx c)
 		{ REC(step, fill_pages),      ALL(511) },
 		{ REC(step, freed_pages),     ALL(1) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_single_pte_entry_k(void **state) { selftest_single_pte_entry(CTX_K); }
@@ -244,7 +250,6 @@ static void selftest_max_ptes_none(enum ctx c)
 		{ MAP_BEFORE(step),           MALL("255E 257.") },
 		{ REC(step, none_or_zero),    ALL(257) },
 	};
-	ADD_ROWS(rows, n, first);
 	if (c == CTX_K) {
 		size_t step2;
 
@@ -258,8 +263,7 @@ static void selftest_max_ptes_none(enum ctx c)
 		n += sel_rows(rows + n, c, step2, 1, true);
 		ADD_ROWS(rows, n, second);
 	}
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, first);
 }
 
 static void test_selftest_max_ptes_none_k(void **state) { selftest_max_ptes_none(CTX_K); }
@@ -283,9 +287,7 @@ static void selftest_swapin_single_pte(enum ctx c)
 		{ SWAP_SLOTS(),               ALL(0) },
 		{ PAGES(),                    ALL(N) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_swapin_single_pte_k(void **state) { selftest_swapin_single_pte(CTX_K); }
@@ -311,7 +313,6 @@ static void selftest_max_ptes_swap(enum ctx c)
 		{ REC(step, unmapped),        ALL(65) },
 		{ SWAP_SLOTS(),               ALL(0) },
 	};
-	ADD_ROWS(rows, n, first);
 	if (c == CTX_K) {
 		size_t step2;
 
@@ -327,8 +328,7 @@ static void selftest_max_ptes_swap(enum ctx c)
 		n += sel_rows(rows + n, c, step2, 1, true);
 		ADD_ROWS(rows, n, second);
 	}
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, first);
 }
 
 static void test_selftest_max_ptes_swap_k(void **state) { selftest_max_ptes_swap(CTX_K); }
@@ -362,9 +362,7 @@ static void selftest_single_pte_entry_compound(enum ctx c)
 		{ REC(step, waste_pages),     ALL(0) },
 		{ PAGES(),                    ALL(N) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_single_pte_entry_compound_k(void **state)
@@ -403,9 +401,7 @@ static void selftest_full_of_compound(enum ctx c)
 		{ REC(step, dup_pages),       ALL(0) },
 		{ PAGES(),                    ALL(N) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_full_of_compound_k(void **state) { selftest_full_of_compound(CTX_K); }
@@ -455,9 +451,7 @@ static void selftest_compound_extreme(enum ctx c, unsigned n)
 		{ REC(step, freed_pages),     ALL((long)n * n) },
 		{ PAGES(),                    ALL(n) },
 	};
-	ADD_ROWS(rows, nr, more);
-	T_KERNELS_N(&p, rows, nr);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, nr, more);
 	if (n < N) {
 		struct khp_world *w;
 		uint32_t f0, f1;
@@ -524,9 +518,7 @@ static void selftest_collapse_fork(enum ctx c)
 		{ KIND(0, B),                 ALL(KHP_PTE_PRESENT), "parent page 0 still small" },
 		{ ORDER(0, B),                ALL(0), "parent page 0 still small" },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_collapse_fork_k(void **state) { selftest_collapse_fork(CTX_K); }
@@ -564,9 +556,7 @@ static void selftest_fork_compound(enum ctx c)
 		{ FOLIO(0, B, partially_mapped), ALL(0) },
 		{ FOLIO(0, B, large_mapcount), ALL(1), "parent THP mapcount" },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_fork_compound_k(void **state) { selftest_fork_compound(CTX_K); }
@@ -600,7 +590,6 @@ static void selftest_max_ptes_shared(enum ctx c)
 		{ REC(step, shared),          ALL(257) },
 		{ PMD_THPS(0),                ALL(1) },
 	};
-	ADD_ROWS(rows, n, first);
 	if (c == CTX_K) {
 		size_t step2;
 
@@ -618,8 +607,7 @@ static void selftest_max_ptes_shared(enum ctx c)
 	} else {
 		rows[n++] = (struct t_row){ REC(step, dup_pages), ALL(257) };
 	}
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, first);
 }
 
 static void test_selftest_max_ptes_shared_k(void **state) { selftest_max_ptes_shared(CTX_K); }
@@ -645,9 +633,7 @@ static void test_selftest_collapse_existing_thps_m(void **state)
 		{ PMD_THPS(0),                ALL(1) },
 		{ PAGES(),                    ALL(N) },
 	};
-	ADD_ROWS(rows, n, more);
-	T_KERNELS_N(&p, rows, n);
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, more);
 }
 
 int main(void)
