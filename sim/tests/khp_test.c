@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * khp_test: program builder, runner wrappers and assertion helpers shared
- * by every unit test (see khp_test.h).  Failures print file:line, step,
- * profile, field, expected and actual, then the PMD map before the step,
- * and end the test through cmocka's _fail().
+ * khp_test: program builder, runner wrappers and the one-run / one-world
+ * checks shared by every unit test (see khp_test.h).  Failures print
+ * file:line, step, profile, field, expected and actual, then the PMD map
+ * before the step, and end the test through cmocka's _fail().  Maps are in
+ * khp_test_map.c, per-kernel tables in khp_test_rows.c.
  */
 #include "khp_test.h"
 
@@ -27,7 +28,7 @@ struct khp_op t_op(enum khp_op_type type, unsigned mm, uint64_t addr, uint64_t p
 {
 	struct khp_op op;
 
-	memset(&op, 0, sizeof(op));
+	memset(&op, 0, sizeof(op));     /* padding too: programs are compared bytewise */
 	op.type = (uint8_t)type;
 	op.mm = mm;
 	op.addr = addr;
@@ -47,20 +48,30 @@ size_t t_push(struct khp_program *p, const struct khp_op *op)
 	return p->nr_ops - 1;
 }
 
-size_t t_mmap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, unsigned flags)
+/* Push op; its step index. */
+static size_t push_op(struct khp_program *p, struct khp_op op)
 {
-	struct khp_op op = t_op(KHP_OP_MMAP, mm, addr, pages);
+	return t_push(p, &op);
+}
+
+/* The op on (mm, addr, pages) with flags. */
+static struct khp_op op_flags(enum khp_op_type type, unsigned mm, uint64_t addr,
+			      uint64_t pages, unsigned flags)
+{
+	struct khp_op op = t_op(type, mm, addr, pages);
 
 	op.flags = (uint8_t)flags;
-	return t_push(p, &op);
+	return op;
+}
+
+size_t t_mmap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, unsigned flags)
+{
+	return push_op(p, op_flags(KHP_OP_MMAP, mm, addr, pages, flags));
 }
 
 size_t t_touch(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, bool write)
 {
-	struct khp_op op = t_op(KHP_OP_TOUCH, mm, addr, pages);
-
-	op.flags = write ? KHP_OPF_WRITE : 0;
-	return t_push(p, &op);
+	return push_op(p, op_flags(KHP_OP_TOUCH, mm, addr, pages, write ? KHP_OPF_WRITE : 0));
 }
 
 size_t t_fork(struct khp_program *p, unsigned mm, unsigned child)
@@ -73,31 +84,24 @@ size_t t_fork(struct khp_program *p, unsigned mm, unsigned child)
 
 size_t t_exit(struct khp_program *p, unsigned mm)
 {
-	struct khp_op op = t_op(KHP_OP_EXIT, mm, 0, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_EXIT, mm, 0, 0));
 }
 
 size_t t_dontneed(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_DONTNEED, mm, addr, pages);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_DONTNEED, mm, addr, pages));
 }
 
 size_t t_munmap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_MUNMAP, mm, addr, pages);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_MUNMAP, mm, addr, pages));
 }
 
 size_t t_mremap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages,
 		unsigned flags, uint64_t to, uint64_t new_pages)
 {
-	struct khp_op op = t_op(KHP_OP_MREMAP, mm, addr, pages);
+	struct khp_op op = op_flags(KHP_OP_MREMAP, mm, addr, pages, flags);
 
-	op.flags = (uint8_t)flags;
 	op.to = to;
 	op.new_pages = new_pages;
 	return t_push(p, &op);
@@ -105,10 +109,7 @@ size_t t_mremap(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t page
 
 size_t t_mprotect(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages, bool write)
 {
-	struct khp_op op = t_op(KHP_OP_MPROTECT, mm, addr, pages);
-
-	op.flags = write ? KHP_OPF_WRITE : 0;
-	return t_push(p, &op);
+	return push_op(p, op_flags(KHP_OP_MPROTECT, mm, addr, pages, write ? KHP_OPF_WRITE : 0));
 }
 
 size_t t_madvise(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages,
@@ -120,54 +121,40 @@ size_t t_madvise(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pag
 	return t_push(p, &op);
 }
 
+/* pin / unpin one page */
 size_t t_pin(struct khp_program *p, unsigned mm, uint64_t addr)
 {
-	struct khp_op op = t_op(KHP_OP_PIN, mm, addr, 1);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_PIN, mm, addr, 1));
 }
 
 size_t t_unpin(struct khp_program *p, unsigned mm, uint64_t addr)
 {
-	struct khp_op op = t_op(KHP_OP_UNPIN, mm, addr, 1);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_UNPIN, mm, addr, 1));
 }
 
 size_t t_age(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_AGE, mm, addr, pages);
-
-	op.flags = KHP_OPF_RANGE;
-	return t_push(p, &op);
+	return push_op(p, op_flags(KHP_OP_AGE, mm, addr, pages, KHP_OPF_RANGE));
 }
 
 size_t t_age_mm(struct khp_program *p, unsigned mm)
 {
-	struct khp_op op = t_op(KHP_OP_AGE, mm, 0, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_AGE, mm, 0, 0));
 }
 
 size_t t_khugepaged(struct khp_program *p, unsigned mm, uint64_t addr)
 {
-	struct khp_op op = t_op(KHP_OP_KHUGEPAGED, mm, addr, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_KHUGEPAGED, mm, addr, 0));
 }
 
 size_t t_collapse(struct khp_program *p, unsigned mm, uint64_t addr, uint64_t pages)
 {
-	struct khp_op op = t_op(KHP_OP_COLLAPSE, mm, addr, pages);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_COLLAPSE, mm, addr, pages));
 }
 
 size_t t_split(struct khp_program *p)
 {
-	struct khp_op op = t_op(KHP_OP_SPLIT, 0, 0, 0);
-
-	return t_push(p, &op);
+	return push_op(p, t_op(KHP_OP_SPLIT, 0, 0, 0));
 }
 
 size_t t_fail_alloc(struct khp_program *p, unsigned count)
@@ -180,16 +167,7 @@ size_t t_fail_alloc(struct khp_program *p, unsigned count)
 
 /* ---- printing ------------------------------------------------------------ */
 
-void t_print_map(const char *title, const char *map)
-{
-	size_t n = strlen(map), i;
-
-	print_error("  %s (%zu PTEs; %s)\n", title, n, khp_pmd_map_legend);
-	for (i = 0; i < n; i += 64)
-		print_error("    %4zu |%.64s|\n", i, map + i);
-}
-
-static void t_print_op(const struct khp_program *p, size_t step)
+void t_print_op(const struct khp_program *p, size_t step)
 {
 	const struct khp_op *op;
 
@@ -213,7 +191,7 @@ static const char *t_map_of(const struct t_run *r, const struct khp_record *rec)
 	return r->run.maps[i];
 }
 
-static void t_print_rec(const struct khp_record *rec)
+void t_print_rec(const struct khp_record *rec)
 {
 	print_error("  record: result=%s err=%d collapsed=%d nr_collapsed=%u none_or_zero=%u "
 		    "unmapped=%u referenced=%u shared=%u writable=%d shared_exact=%u "
@@ -345,18 +323,22 @@ void t_total_eq_(struct t_run *r, const char *field, long long actual, long long
 	_fail(file, line);
 }
 
-void t_results3_(const struct khp_program *p, size_t step, const enum scan_result expected[3],
-		 const char *file, int line)
+void t_map_before_(struct t_run *r, size_t step, const char *spec, const char *file, int line)
 {
-	unsigned k;
+	const struct khp_record *rec = t_rec_(r, step, file, line);
+	const char *map = t_map_of(r, rec);
+	char where[96];
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		t_run_(&r, p, t_kernel_profiles[k], file, line);
-		t_result_(&r, step, expected[k], file, line);
-		t_run_free(&r);
+	if (!map) {
+		print_error("%s:%d: step %zu profile %s: no map recorded\n", file, line, step,
+			    r->profile);
+		_fail(file, line);
 	}
+	snprintf(where, sizeof(where), "PMD map before step %zu", step);
+	if (t_map_matches(r->profile, where, map, r->p->config.pmd_pages, spec, file, line))
+		return;
+	t_print_op(r->p, step);
+	_fail(file, line);
 }
 
 /* ---- worlds ------------------------------------------------------------------ */
@@ -480,4 +462,37 @@ long t_pages_in_use(const struct khp_world *w)
 
 	khp_world_totals(w, &t);
 	return t.pages_in_use;
+}
+
+long t_swap_slots(const struct khp_world *w)
+{
+	struct khp_totals t;
+
+	khp_world_totals(w, &t);
+	return t.swap_slots_in_use;
+}
+
+void t_shared3_(const struct khp_world *w, unsigned mm, uint64_t addr, uint32_t folio,
+		unsigned sub, const long long exp[], const char *file, int line)
+{
+	unsigned k;
+
+	for_each_kernel(k) {
+		bool shared = khp_world_page_shared(w, khp_kernel_rules(k)->shared, mm, folio, sub);
+
+		if (shared == exp[k])
+			continue;
+		print_error("%s:%d: %s shared predicate, mm %u folio %u subpage %u: expected %lld "
+			    "actual %d\n", file, line, t_kernel_profiles[k], mm, folio, sub, exp[k],
+			    shared);
+		t_print_world_map(w, mm, addr);
+		_fail(file, line);
+	}
+}
+
+const char *t_addr_str(char *buf, size_t n, uint64_t addr, unsigned pmd_pages)
+{
+	snprintf(buf, n, "%llu (PMD range %llu + %llu)", (unsigned long long)addr,
+		 (unsigned long long)(addr / pmd_pages), (unsigned long long)(addr % pmd_pages));
+	return buf;
 }

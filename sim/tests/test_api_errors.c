@@ -21,6 +21,8 @@
 /* mm 0: VMA [A, A+2N) with a THP and some small pages; mm 1 its fork, exited; mm 2 alive. */
 static struct khp_world *base_world(struct khp_program *p)
 {
+	struct khp_world *w;
+
 	t_prog(p, N);
 	t_cfg(p)->swap = true;
 	t_mmap(p, 0, A, 2 * N, T_RW | T_HUGE);
@@ -32,7 +34,12 @@ static struct khp_world *base_world(struct khp_program *p)
 	t_exit(p, 1);
 	t_fork(p, 0, 2);
 	t_dontneed(p, 2, A + 3, 1);
-	return T_WORLD(p, "linux-6.12");
+	w = T_WORLD(p, "linux-6.12");
+	assert_map(w, 0, A, "512H");
+	assert_map(w, 0, A + N, "512_");
+	assert_map(w, 0, A + 4 * N, "8w 56s 448~");
+	assert_map(w, 2, A, "3s 1. 508s");
+	return w;
 }
 
 struct snap {
@@ -396,7 +403,7 @@ static void test_api_parsers(void **state)
 	assert_string_equal(khp_result_trace(SCAN_EXCEED_SHARED_PTE), "exceed_shared_pte");
 	assert_string_equal(khp_result_trace(SCAN_PAGE_RO), "no_writable_page");
 	assert_string_equal(khp_result_trace(SCAN_PMD_MAPPED), "page_pmd_mapped");
-	/* KR 7: which codes exist in which kernel */
+	/* which codes each kernel's enum scan_result has (mm/khugepaged.c) */
 	assert_true(khp_result_exists(KHP_LINUX_6_1, SCAN_PAGE_RO));
 	assert_false(khp_result_exists(KHP_LINUX_7_3, SCAN_PAGE_RO));
 	assert_false(khp_result_exists(KHP_LINUX_6_12, SCAN_NO_PTE_TABLE));

@@ -4,9 +4,10 @@
  * bytes decode), valid (the world accepts the ops it emits: fewer than 1% of runs see a
  * rejected op), every decoded program survives the scenario writer and
  * reader unchanged and replays to identical records, and the
- * hand-encoded extreme case of Hildenbrand's 2024 mail (linux-mm, April
- * 2024, "mm/khugepaged: replace page_mapcount() check by
- * folio_likely_mapped_shared()")
+ * hand-encoded extreme case of Hildenbrand's 2024 mail (lore: "[PATCH v1]
+ * mm/khugepaged: replace page_mapcount() check by
+ * folio_likely_mapped_shared()", 20240424122630.495788-1-david@redhat.com,
+ * commit 1bafe96e89f0)
  * decodes to a false negative duplicating pmd/2 pages under linux-6.12 at
  * max_ptes_shared=0 (the seed corpus/differential/extreme-2024 is this
  * byte string); the shadow VMA table never overflows.

@@ -135,14 +135,14 @@ static void expect_refused(const char *json, const char *n1, const char *n2)
 	khp_scenario_free(&sc);
 }
 
-#define MAP "{\"op\": \"mmap\", \"mm\": 0, \"addr\": 0, \"pages\": 512}"
+#define MMAP_OP "{\"op\": \"mmap\", \"mm\": 0, \"addr\": 0, \"pages\": 512}"
 
 static void emit_refuses_unrealisable(void **state)
 {
 	(void)state;
-	expect_refused("{\"khpsim\": 1, \"program\": [" MAP ", {\"op\": \"age\", \"mm\": 0}]}",
+	expect_refused("{\"khpsim\": 1, \"program\": [" MMAP_OP ", {\"op\": \"age\", \"mm\": 0}]}",
 		       "step 1", "'age'");
-	expect_refused("{\"khpsim\": 1, \"program\": [" MAP ", {\"op\": \"split\"}]}", "step 1",
+	expect_refused("{\"khpsim\": 1, \"program\": [" MMAP_OP ", {\"op\": \"split\"}]}", "step 1",
 		       "'split'");
 	expect_refused("{\"khpsim\": 1, \"program\": [{\"op\": \"fail_alloc\", \"count\": 1}]}",
 		       "step 0", "'fail_alloc'");

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The extreme false negative of folio_likely_mapped_shared (KR 5.2,
- * oracle.md d2 pushed to the limit), with max_ptes_shared = 0:
+ * The extreme false negative of folio_likely_mapped_shared() [6.12] (the
+ * real kernels' layout d2 of test_oracle_layouts.c pushed to the limit),
+ * with max_ptes_shared = 0:
  *
  *   PTE 0        a private writable page of the parent
  *   PTE 1..256   subpages 1..256 of a THP, also mapped by a live child
  *   PTE 257..511 none (255)
  *   subpage 0 of the THP is mapped by nobody
  *
- * folio_mapcount = 256 + 256 = 512 = nr_pages, no PMD mapping, subpage 0
- * unmapped -> 6.12 says "not shared" and collapses, duplicating the 256
- * shared pages (the child keeps the old THP): verdict false_negative,
- * fn_waste_pages 256.  6.1 (exact page_mapcount) and 7.3 (MM-ID bit)
- * stop at PTE 1 with EXCEED_SHARED_PTE.
+ * that is, the parent's PMD range is "1E 256s 255.".  folio_mapcount =
+ * 256 + 256 = 512 = nr_pages, no PMD mapping, subpage 0 unmapped -> 6.12
+ * says "not shared" and collapses, duplicating the 256 shared pages (the
+ * child keeps the old THP): verdict false_negative, fn_waste_pages 256.
+ * 6.1 (exact page_mapcount) and 7.3 (MM-ID bit) stop at PTE 1 with
+ * EXCEED_SHARED_PTE.
  *
  * Accounting of the 6.12 collapse: alloc 512, fill 255 (none PTEs), 256
  * copies that stay allocated (dup), 1 private page freed, waste 511.
@@ -21,6 +23,9 @@
 
 #define N   512u
 #define A   (16 * N)
+
+#define PARENT_MAP "1E 256s 255."
+#define CHILD_MAP  "1. 256s 255."
 
 static void extreme_prog(struct khp_program *p, bool child_exits)
 {
@@ -51,6 +56,8 @@ static void test_extreme_layout(void **state)
 
 	extreme_prog(&p, false);
 	w = T_WORLD(&p, "linux-6.12");
+	assert_map(w, 0, A, PARENT_MAP);
+	assert_map(w, 1, A, CHILD_MAP);
 	thp = T_FOLIO_AT(w, 0, A + 1);
 	fi = T_FOLIO(w, thp);
 	T_W_EQ(w, 0, A, "THP order", fi.order, 9);
@@ -61,12 +68,7 @@ static void test_extreme_layout(void **state)
 	T_W_EQ(w, 0, A, "PTE 0 is a small private page", T_PTE(w, 0, A).order, 0);
 	T_W_EQ(w, 0, A, "PTE 0 writable", T_PTE(w, 0, A).write, true);
 	T_W_EQ(w, 0, A, "PTE 257 none", T_PTE(w, 0, A + 257).kind, KHP_PTE_NONE);
-	T_W_EQ(w, 0, A, "6.12 shared", khp_world_page_shared(w, khp_kernel_rules(KHP_LINUX_6_12)->shared, 0, thp, 1),
-	       false);
-	T_W_EQ(w, 0, A, "6.1 shared", khp_world_page_shared(w, khp_kernel_rules(KHP_LINUX_6_1)->shared, 0, thp, 1),
-	       true);
-	T_W_EQ(w, 0, A, "7.3 shared", khp_world_page_shared(w, khp_kernel_rules(KHP_LINUX_7_3)->shared, 0, thp, 1),
-	       true);
+	T_SHARED3(w, 0, A, thp, 1, true, false, true);
 	T_W_EQ(w, 0, A, "pages_in_use", t_pages_in_use(w), N + 1);
 	khp_world_free(w);
 	khp_program_free(&p);
@@ -81,6 +83,7 @@ static void test_extreme_612_false_negative(void **state)
 	extreme_prog(&p, false);
 	step = t_khugepaged(&p, 0, A);
 	T_RUN(&r, &p, "linux-6.12");
+	T_MAP_BEFORE(&r, step, PARENT_MAP);
 	T_RESULT(&r, step, SCAN_SUCCEED);
 	T_EQ(&r, step, collapsed, true);
 	T_EQ(&r, step, nr_collapsed, 1);
@@ -99,49 +102,37 @@ static void test_extreme_612_false_negative(void **state)
 	T_EQ(&r, step, fn_waste_pages, 256);
 	T_TOTAL(&r, pages_in_use, 2 * N);
 	T_TOTAL(&r, pmd_thps[0], 1);
-	if (khp_run_max_fn_waste(&r.run) != 256) {
-		print_error("khp_run_max_fn_waste: expected 256 actual %ld\n",
-			    khp_run_max_fn_waste(&r.run));
-		fail();
-	}
+	assert_int_equal(khp_run_max_fn_waste(&r.run), 256);
 	t_run_free(&r);
 	khp_program_free(&p);
 }
 
 static void test_extreme_61_73_refuse(void **state)
 {
-	static const enum khp_kernel ks[] = { KHP_LINUX_6_1, KHP_LINUX_7_3 };
 	struct khp_program p;
 	size_t step;
-	unsigned i;
 
 	extreme_prog(&p, false);
 	step = t_khugepaged(&p, 0, A);
-	for (i = 0; i < 2; i++) {
-		struct t_run r;
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           M3(PARENT_MAP, NULL, PARENT_MAP) },
+		{ RESULT(step),               K3(SCAN_EXCEED_SHARED_PTE, NA, SCAN_EXCEED_SHARED_PTE) },
+		{ REC(step, collapsed),       K3(0, NA, 0) },
+		{ REC(step, shared),          K3(1, NA, 1) },
+		{ REC(step, shared_exact),    K3(256, NA, 256) },
+		{ REC(step, shared_profile),  K3(256, NA, 256) },
+		{ REC(step, referenced),      K3(1, NA, 1) },
+		{ REC(step, none_or_zero),    K3(0, NA, 0) },
+		{ REC(step, writable),        K3(1, NA, NA) },
+		{ VERDICT(step),              K3(KHP_VERDICT_AGREE, NA, KHP_VERDICT_AGREE) },
+		{ REC(step, alloc_pages),     K3(0, NA, 0) },
+		{ REC(step, dup_pages),       K3(0, NA, 0) },
+		{ REC(step, fn_waste_pages),  K3(0, NA, 0) },
+		{ PAGES(),                    K3(N + 1, NA, N + 1) },
+		{ MAX_FN_WASTE(),             K3(0, NA, 0) },
+	};
 
-		T_RUN(&r, &p, t_kernel_profiles[ks[i]]);
-		T_RESULT(&r, step, SCAN_EXCEED_SHARED_PTE);
-		T_EQ(&r, step, collapsed, false);
-		T_EQ(&r, step, shared, 1);
-		T_EQ(&r, step, shared_exact, 256);
-		T_EQ(&r, step, shared_profile, 256);
-		T_EQ(&r, step, referenced, 1);
-		T_EQ(&r, step, none_or_zero, 0);
-		if (ks[i] == KHP_LINUX_6_1)
-			T_EQ(&r, step, writable, true);
-		T_VERDICT(&r, step, KHP_VERDICT_AGREE);
-		T_EQ(&r, step, alloc_pages, 0);
-		T_EQ(&r, step, dup_pages, 0);
-		T_EQ(&r, step, fn_waste_pages, 0);
-		T_TOTAL(&r, pages_in_use, N + 1);
-		if (khp_run_max_fn_waste(&r.run) != 0) {
-			print_error("khp_run_max_fn_waste: expected 0 actual %ld\n",
-				    khp_run_max_fn_waste(&r.run));
-			fail();
-		}
-		t_run_free(&r);
-	}
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -155,6 +146,7 @@ static void test_extreme_exact_profile_refuses(void **state)
 	extreme_prog(&p, false);
 	step = t_khugepaged(&p, 0, A);
 	T_RUN(&r, &p, "linux-6.12+exact");
+	T_MAP_BEFORE(&r, step, PARENT_MAP);
 	T_RESULT(&r, step, SCAN_EXCEED_SHARED_PTE);
 	T_EQ(&r, step, shared, 1);
 	T_VERDICT(&r, step, KHP_VERDICT_AGREE);
@@ -171,53 +163,49 @@ static void test_extreme_child_dead_no_waste(void **state)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
 	extreme_prog(&p, true);
 	step = t_khugepaged(&p, 0, A);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL("1E 256e 255.") },
+		{ RESULT(step),               ALL(SCAN_SUCCEED) },
+		{ REC(step, shared_exact),    ALL(0) },
+		{ VERDICT(step),              ALL(KHP_VERDICT_AGREE) },
+		{ REC(step, alloc_pages),     ALL(512) },
+		{ REC(step, dup_pages),       ALL(0) },
+		{ REC(step, freed_pages),     ALL(513) },
+		{ REC(step, waste_pages),     ALL(-1) },
+		{ REC(step, fn_waste_pages),  ALL(0) },
+		{ PAGES(),                    ALL(N) },
+	};
 
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_SUCCEED);
-		T_EQ(&r, step, shared_exact, 0);
-		T_VERDICT(&r, step, KHP_VERDICT_AGREE);
-		T_EQ(&r, step, alloc_pages, 512);
-		T_EQ(&r, step, dup_pages, 0);
-		T_EQ(&r, step, freed_pages, 513);
-		T_EQ(&r, step, waste_pages, -1);
-		T_EQ(&r, step, fn_waste_pages, 0);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
 /*
  * MADV_COLLAPSE ignores max_ptes_shared in every version: all three
  * collapse the extreme layout and duplicate the 256 shared pages, but a
- * MADV_COLLAPSE step has no verdict and no fn_waste (design.md 5).
+ * MADV_COLLAPSE step has no verdict and no fn_waste (docs/model.md, Records).
  */
 static void test_extreme_madv_collapse_no_verdict(void **state)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
 	extreme_prog(&p, false);
 	step = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL(PARENT_MAP) },
+		{ RESULT(step),               ALL(SCAN_SUCCEED) },
+		{ ERRNO(step),                ALL(0) },
+		{ REC(step, dup_pages),       ALL(256) },
+		{ REC(step, fill_pages),      ALL(255) },
+		{ VERDICT(step),              ALL(KHP_VERDICT_NONE) },
+		{ REC(step, fn_waste_pages),  ALL(0) },
+	};
 
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_SUCCEED);
-		T_ERRNO(&r, step, 0);
-		T_EQ(&r, step, dup_pages, 256);
-		T_EQ(&r, step, fill_pages, 255);
-		T_VERDICT(&r, step, KHP_VERDICT_NONE);
-		T_EQ(&r, step, fn_waste_pages, 0);
-		t_run_free(&r);
-	}
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -236,6 +224,8 @@ static void test_extreme_612_split_after(void **state)
 	extreme_prog(&p, false);
 	t_khugepaged(&p, 0, A);
 	w = T_WORLD(&p, "linux-6.12");
+	assert_map(w, 0, A, "512H");
+	assert_map(w, 1, A, "1. 256e 255.");
 	T_W_EQ(w, 0, A, "parent PMD-mapped", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
 	fi = T_FOLIO(w, T_FOLIO_AT(w, 1, A + 1));
 	T_W_EQ(w, 1, A, "old THP mapped by the child only", fi.large_mapcount, 256);
@@ -244,6 +234,7 @@ static void test_extreme_612_split_after(void **state)
 	n = p.nr_ops;
 	t_split(&p);
 	T_PLAY(w, &p, n);
+	assert_map(w, 1, A, "1. 256e 255.");
 	T_W_EQ(w, 1, A + 1, "child pages now small", T_PTE(w, 1, A + 1).order, 0);
 	T_W_EQ(w, 1, A, "pages_in_use", t_pages_in_use(w), N + 256);
 	khp_world_free(w);

@@ -1,55 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The simulator's behaviour outside the khugepaged scan, per kernel
- * profile, against the Debian 6.1.192 / 6.12.107 / 7.3.4 sources as
- * summarised in ksrc/ANSWERS.md ("AN"): COW reuse (AN §1), huge PMD write
- * faults (§2), MADV_PAGEOUT / MADV_COLD (§3), MADV_FREE (§4), zero-page
- * remapping on split (§5), swap-in (§6), fork (§7), khugepaged
- * registration (§8), 7.3 page-table reclaim (§9), deferred-split queueing
- * (§10), the mprotect write upgrade (§11) and the mTHP fault order (§12).
+ * The simulator's behaviour outside the khugepaged scan, per kernel, as
+ * the Debian 6.1.192 / 6.12.107 / 7.3.4 sources have it (the rules are
+ * the rows of docs/profiles.md): COW reuse, huge PMD write faults,
+ * MADV_PAGEOUT / MADV_COLD, MADV_FREE, zero-page remapping on split,
+ * swap-in, fork, khugepaged registration, 7.3 page-table reclaim,
+ * deferred-split queueing, the mprotect write upgrade and the mTHP fault
+ * order.  Each section names the kernel functions it follows.
  *
- * Every expected value is derived from those sources, never from the
- * simulator's output.  Each test is built so that it fails if the rule
- * it names were modelled the other way.
+ * Every test draws the range it builds (MAP rows, T_KW_MAP) and states
+ * each kernel's value in one row { 6.1, 6.12, 7.3 }.  Each is built so
+ * that it fails if the rule it names were modelled the other way.
  */
 #include "khp_test.h"
-
-#include <string.h>
 
 #define N	512u
 #define A	(32 * N)
 
-#define K61	KHP_LINUX_6_1
-#define K612	KHP_LINUX_6_12
-#define K73	KHP_LINUX_7_3
+#define PRESENT KHP_PTE_PRESENT
+#define SWAP    KHP_PTE_SWAP
+#define ZERO    KHP_PTE_ZERO
+#define NONE    KHP_PTE_NONE
+#define PMD     KHP_PTE_PMD
 
-#define for_each_kernel(k) for ((k) = 0; (k) < KHP_NR_KERNELS; (k)++)
-
-/* T_W_EQ that names the profile of the world on failure */
-#define K_EQ(k, w, mm, addr, what, act, exp)					\
-	do {									\
-		if ((long long)(act) != (long long)(exp))			\
-			print_error("profile %s:\n", prof(k));			\
-		T_W_EQ(w, mm, addr, what, act, exp);				\
-	} while (0)
-
-static const char *prof(unsigned k)
-{
-	return t_kernel_profiles[k];
-}
-
-static long swap_slots(const struct khp_world *w)
-{
-	struct khp_totals t;
-
-	khp_world_totals(w, &t);
-	return t.swap_slots_in_use;
-}
-
-/* A PMD-mapped THP at A, every page written (thp=madvise, VM_HUGEPAGE). */
+/* A PMD-mapped THP at A, its first `written` pages written (thp=madvise, VM_HUGEPAGE). */
 static void thp_written(struct khp_program *p, uint64_t written)
 {
+	t_prog(p, N);
 	t_mmap(p, 0, A, N, T_RW | T_HUGE);
+	t_touch(p, 0, A, written, true);
+}
+
+/* mm 0: an N-page VMA at A without VM_HUGEPAGE, its first `written` pages written. */
+static void small_written(struct khp_program *p, uint64_t written)
+{
+	t_prog(p, N);
+	t_mmap(p, 0, A, N, T_RW);
 	t_touch(p, 0, A, written, true);
 }
 
@@ -57,7 +43,8 @@ static void thp_written(struct khp_program *p, uint64_t written)
  * Split the PMD mapping of the THP at A without unmapping any page: a
  * one-page mprotect splits the VMA and the PMD (__split_huge_pmd), the
  * second restores the protection and vma_merge() joins the VMAs again.
- * The folio stays large and fully PTE-mapped.
+ * The folio stays large and fully PTE-mapped; on 6.1 the last PTE stays
+ * read-only (a clean PTE from a 6.1 split is not upgraded by mprotect).
  */
 static void split_pmd_keep_mapped(struct khp_program *p)
 {
@@ -65,7 +52,9 @@ static void split_pmd_keep_mapped(struct khp_program *p)
 	t_mprotect(p, 0, A + N - 1, 1, true);
 }
 
-/* ---- AN §1: do_wp_page / wp_can_reuse_anon_folio ----------------------- */
+#define SPLIT_KEPT_MAP M3("511E 1e", "512E", "512E")
+
+/* ---- do_wp_page(), wp_can_reuse_anon_folio() [6.1, 6.12, 7.3] ----------- */
 
 /*
  * A small non-exclusive folio is reused iff its refcount is 1: after fork
@@ -74,36 +63,33 @@ static void split_pmd_keep_mapped(struct khp_program *p)
  */
 static void test_cow_small_nonexclusive(void **state)
 {
+	struct khp_program p;
+	size_t forked, copied;
 	unsigned k;
 
+	small_written(&p, 2);
+	forked = t_fork(&p, 0, 1) + 1;
+	copied = t_touch(&p, 0, A + 1, 1, true) + 1;   /* the child still maps it: copy */
+	t_exit(&p, 1);
+	t_touch(&p, 0, A, 1, true);                    /* refcount 1: reuse */
 	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
+		struct t_kw t;
 		uint32_t f;
-		size_t n;
 
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 2, true);
-		t_fork(&p, 0, 1);
-		w = T_WORLD(&p, prof(k));
-		f = T_FOLIO_AT(w, 0, A);
-
-		n = p.nr_ops;
-		t_touch(&p, 0, A + 1, 1, true);   /* child still maps it: copy */
-		T_PLAY(w, &p, n);
-		K_EQ(k, w, 0, A + 1, "shared small page copied", t_pages_in_use(w), 3);
-
-		n = p.nr_ops;
-		t_exit(&p, 1);
-		t_touch(&p, 0, A, 1, true);       /* refcount 1: reuse */
-		T_PLAY(w, &p, n);
-		K_EQ(k, w, 0, A, "refcount 1: same folio", T_FOLIO_AT(w, 0, A), f);
-		K_EQ(k, w, 0, A, "reused PTE writable", T_PTE(w, 0, A).write, true);
-		K_EQ(k, w, 0, A, "reuse allocates nothing", t_pages_in_use(w), 2);
-		khp_world_free(w);
-		khp_program_free(&p);
+		T_KW_START(&t, &p, k, forked);
+		T_KW_MAP(&t, 0, A, "2s 510.");
+		f = T_FOLIO_AT(t.w, 0, A);
+		T_KW_PLAY(&t, copied);
+		T_KW_MAP(&t, 0, A, "1s 1E 510.");
+		T_KW_EQ(&t, "shared small page copied", t_pages_in_use(t.w), 3, 3, 3);
+		T_KW_PLAY(&t, p.nr_ops);
+		T_KW_MAP(&t, 0, A, "2E 510.");
+		T_KW_EQ(&t, "refcount 1: same folio", T_FOLIO_AT(t.w, 0, A), f, f, f);
+		T_KW_EQ(&t, "reused PTE writable", T_PTE(t.w, 0, A).write, 1, 1, 1);
+		T_KW_EQ(&t, "reuse allocates nothing", t_pages_in_use(t.w), 2, 2, 2);
+		t_kw_end(&t);
 	}
+	khp_program_free(&p);
 }
 
 /*
@@ -114,55 +100,42 @@ static void test_cow_small_nonexclusive(void **state)
  */
 static void test_cow_large_after_child_exit(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool reuse = k == K73;
-		uint32_t f;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);  /* PTE-mapped, 511 pages */
-		t_fork(&p, 0, 1);
-		t_exit(&p, 1);
-		t_touch(&p, 0, A, 1, true);
-		w = T_WORLD(&p, prof(k));
-		f = T_FOLIO_AT(w, 0, A + 1);
-		K_EQ(k, w, 0, A, "written subpage stays in the THP", T_FOLIO_AT(w, 0, A) == f,
-		     reuse);
-		K_EQ(k, w, 0, A, "order after the write", T_PTE(w, 0, A).order, reuse ? 9 : 0);
-		K_EQ(k, w, 0, A, "writable", T_PTE(w, 0, A).write, true);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), reuse ? N : N + 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);  /* PTE-mapped, 511 pages */
+	t_fork(&p, 0, 1);
+	t_exit(&p, 1);
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 510e 1.") },
+		{ SAME_FOLIO(0, A, 0, A + 1), K3(0, 0, 1), "written subpage stays in the THP" },
+		{ ORDER(0, A),                K3(0, 0, 9) },
+		{ WRITE(0, A),                ALL(1) },
+		{ PAGES(),                    K3(N + 1, N + 1, N) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /* The same while the child still maps the THP: every version copies. */
 static void test_cow_large_child_alive(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		t_fork(&p, 0, 1);
-		t_touch(&p, 0, A, 1, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "copied to order 0", T_PTE(w, 0, A).order, 0);
-		K_EQ(k, w, 0, A, "child keeps the THP page",
-		     T_FOLIO_AT(w, 1, A) != T_FOLIO_AT(w, 0, A),
-		     true);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), N + 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	t_fork(&p, 0, 1);
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 510s 1.") },
+		{ MAP(1, A),                  MALL("1e 510s 1.") },
+		{ ORDER(0, A),                ALL(0), "copied to order 0" },
+		{ SAME_FOLIO(1, A, 0, A),     ALL(0), "child keeps the THP page" },
+		{ PAGES(),                    ALL(N + 1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
@@ -172,93 +145,84 @@ static void test_cow_large_child_alive(void **state)
  */
 static void test_cow_large_73_extra_ref(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		t_fork(&p, 0, 1);
-		t_exit(&p, 1);
-		t_pin(&p, 0, A + 1);
-		t_touch(&p, 0, A, 1, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A + 1, "pinned page order", T_PTE(w, 0, A + 1).order,
-		     k == K73 ? 9 : 0);
-		K_EQ(k, w, 0, A, "extra reference: copied", T_PTE(w, 0, A).order, 0);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), k == K73 ? N + 1 : N + 2);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	t_fork(&p, 0, 1);
+	t_exit(&p, 1);
+	t_pin(&p, 0, A + 1);
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("2E 509e 1.") },
+		{ ORDER(0, A + 1),            K3(0, 0, 9), "pinned page order" },
+		{ ORDER(0, A),                ALL(0), "extra reference: copied" },
+		{ PAGES(),                    K3(N + 2, N + 2, N + 1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
  * Only one subpage of the THP mapped, fork, child exits, parent writes:
  * 6.1 reuses (refcount == 1), 6.12 copies (large), 7.3 copies
  * (large_mapcount <= 1: "free up a large folio if only a single page is
- * mapped").
+ * mapped").  A copy frees the THP (its last mapping goes) and keeps one
+ * page.
  */
 static void test_cow_large_single_page_mapped(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool reuse = k == K61;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + 1, N - 1);  /* only subpage 0 stays mapped */
-		t_fork(&p, 0, 1);
-		t_exit(&p, 1);
-		t_touch(&p, 0, A, 1, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "order after the write", T_PTE(w, 0, A).order, reuse ? 9 : 0);
-		K_EQ(k, w, 0, A, "writable", T_PTE(w, 0, A).write, true);
-		/* a copy frees the THP (its last mapping goes) and keeps one page */
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), reuse ? N : 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + 1, N - 1);  /* only subpage 0 stays mapped */
+	t_fork(&p, 0, 1);
+	t_exit(&p, 1);
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 511.") },
+		{ ORDER(0, A),                K3(9, 0, 0), "order after the write" },
+		{ WRITE(0, A),                ALL(1) },
+		{ PAGES(),                    K3(N, 1, 1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
  * An exclusive subpage is reused whatever the folio size.  6.1 is the
  * version with a userspace path to a write-protected exclusive PTE of a
- * large folio: the PMD split leaves clean PTEs and 6.1 mprotect does not
- * upgrade clean PTEs (AN §2, §11).  In 6.12 / 7.3 mprotect makes such a
+ * large folio: the PMD split leaves clean PTEs (__split_huge_pmd_locked()
+ * [6.1]) and 6.1 mprotect does not upgrade clean PTEs
+ * (can_change_pte_writable() [6.1]).  In 6.12 / 7.3 mprotect makes such a
  * PTE writable without a fault.
  */
 static void test_cow_exclusive_large_reused_61(void **state)
 {
 	struct khp_program p;
 	struct khp_world *w;
-	unsigned k = K61;
 	uint32_t f;
 
-	t_prog(&p, N);
 	thp_written(&p, N);
 	t_dontneed(&p, 0, A + N - 1, 1);
 	t_mprotect(&p, 0, A, 1, false);
 	t_mprotect(&p, 0, A, 1, true);
 	w = T_WORLD(&p, "linux-6.1");
+	assert_map(w, 0, A, "1e 510E 1.");
 	f = T_FOLIO_AT(w, 0, A + 1);
-	K_EQ(k, w, 0, A, "6.1: clean exclusive PTE still read-only", T_PTE(w, 0, A).write, false);
+	T_W_EQ(w, 0, A, "6.1: clean exclusive PTE still read-only", T_PTE(w, 0, A).write, false);
 	t_touch(&p, 0, A, 1, true);
 	T_PLAY(w, &p, p.nr_ops - 1);
-	K_EQ(k, w, 0, A, "exclusive subpage reused", T_FOLIO_AT(w, 0, A), f);
-	K_EQ(k, w, 0, A, "reused PTE writable", T_PTE(w, 0, A).write, true);
-	K_EQ(k, w, 0, A, "reused PTE dirty", T_PTE(w, 0, A).dirty, true);
-	K_EQ(k, w, 0, A, "no copy", t_pages_in_use(w), N);
+	assert_map(w, 0, A, "511E 1.");
+	T_W_EQ(w, 0, A, "exclusive subpage reused", T_FOLIO_AT(w, 0, A), f);
+	T_W_EQ(w, 0, A, "reused PTE writable", T_PTE(w, 0, A).write, true);
+	T_W_EQ(w, 0, A, "reused PTE dirty", T_PTE(w, 0, A).dirty, true);
+	T_W_EQ(w, 0, A, "no copy", t_pages_in_use(w), N);
 	khp_world_free(w);
 	khp_program_free(&p);
 }
 
-/* ---- AN §2: do_huge_pmd_wp_page -------------------------------------------- */
+/* ---- do_huge_pmd_wp_page() [6.1, 6.12], do_huge_zero_wp_pmd() [7.3] ----- */
 
 /*
  * Shared PMD (after fork): the parent's write splits its PMD mapping only
@@ -267,151 +231,136 @@ static void test_cow_exclusive_large_reused_61(void **state)
  */
 static void test_huge_pmd_wp_shared(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		uint32_t thp;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_fork(&p, 0, 1);
-		t_touch(&p, 0, A + 5, 1, true);
-		w = T_WORLD(&p, prof(k));
-		thp = T_FOLIO_AT(w, 1, A);
-		K_EQ(k, w, 1, A, "child keeps the PMD", T_PTE(w, 1, A).kind, KHP_PTE_PMD);
-		K_EQ(k, w, 0, A, "parent PMD split", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "parent other pages still the THP", T_FOLIO_AT(w, 0, A + 6), thp);
-		K_EQ(k, w, 0, A + 5, "written page is a 4K copy", T_PTE(w, 0, A + 5).order, 0);
-		K_EQ(k, w, 0, A + 5, "copy differs", T_FOLIO_AT(w, 0, A + 5) != thp, true);
-		K_EQ(k, w, 0, A + 5, "copy writable", T_PTE(w, 0, A + 5).write, true);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), N + 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_fork(&p, 0, 1);
+	t_touch(&p, 0, A + 5, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("5s 1E 506s") },
+		{ MAP(1, A),                  MALL("512H") },
+		{ KIND(1, A),                 ALL(PMD), "child keeps the PMD" },
+		{ KIND(0, A),                 ALL(PRESENT), "parent PMD split" },
+		{ SAME_FOLIO(0, A + 6, 1, A), ALL(1), "parent's other pages still the THP" },
+		{ ORDER(0, A + 5),            ALL(0), "written page is a 4K copy" },
+		{ SAME_FOLIO(0, A + 5, 1, A), ALL(0), "the copy differs" },
+		{ WRITE(0, A + 5),            ALL(1) },
+		{ PAGES(),                    ALL(N + 1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /* After the other mm exited, refcount 1: the PMD is reused (all). */
 static void test_huge_pmd_wp_reuse_after_exit(void **state)
 {
+	struct khp_program p;
+	size_t exited;
 	unsigned k;
 
+	thp_written(&p, N);
+	t_fork(&p, 0, 1);
+	exited = t_exit(&p, 1) + 1;
+	t_touch(&p, 0, A + 5, 1, true);
 	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
+		struct t_kw t;
 		uint32_t thp;
 
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_fork(&p, 0, 1);
-		t_exit(&p, 1);
-		w = T_WORLD(&p, prof(k));
-		thp = T_FOLIO_AT(w, 0, A);
-		K_EQ(k, w, 0, A, "write-protected by fork", T_PTE(w, 0, A).write, false);
-		t_touch(&p, 0, A + 5, 1, true);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "PMD kept", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
-		K_EQ(k, w, 0, A, "same THP", T_FOLIO_AT(w, 0, A), thp);
-		K_EQ(k, w, 0, A, "PMD writable", T_PTE(w, 0, A).write, true);
-		K_EQ(k, w, 0, A, "no copy", t_pages_in_use(w), N);
-		khp_world_free(w);
-		khp_program_free(&p);
+		T_KW_START(&t, &p, k, exited);
+		T_KW_MAP(&t, 0, A, "512H");
+		thp = T_FOLIO_AT(t.w, 0, A);
+		T_KW_EQ(&t, "write-protected by fork", T_PTE(t.w, 0, A).write, 0, 0, 0);
+		T_KW_PLAY(&t, p.nr_ops);
+		T_KW_MAP(&t, 0, A, "512H");
+		T_KW_EQ(&t, "PMD kept", T_PTE(t.w, 0, A).kind, PMD, PMD, PMD);
+		T_KW_EQ(&t, "same THP", T_FOLIO_AT(t.w, 0, A), thp, thp, thp);
+		T_KW_EQ(&t, "PMD writable", T_PTE(t.w, 0, A).write, 1, 1, 1);
+		T_KW_EQ(&t, "no copy", t_pages_in_use(t.w), N, N, N);
+		t_kw_end(&t);
 	}
+	khp_program_free(&p);
 }
 
 /*
- * Write to the huge zero PMD: 6.1/6.12 split it into zero-page PTEs and
- * COW one order-0 page; 7.3 do_huge_zero_wp_pmd() maps a fresh THP.
+ * Write to the huge zero PMD: 6.1/6.12 do_huge_pmd_wp_page() split it
+ * into zero-page PTEs and COW one order-0 page; 7.3 do_huge_zero_wp_pmd()
+ * maps a fresh THP.
  */
 static void test_huge_zero_pmd_write(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool thp = k == K73;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW | T_HUGE);
-		t_touch(&p, 0, A, 1, false);
-		t_touch(&p, 0, A + 7, 1, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A + 7, "written page kind", T_PTE(w, 0, A + 7).kind,
-		     thp ? KHP_PTE_PMD : KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A + 7, "written page order", T_PTE(w, 0, A + 7).order, thp ? 9 : 0);
-		K_EQ(k, w, 0, A, "neighbour", T_PTE(w, 0, A).kind,
-		     thp ? KHP_PTE_PMD : KHP_PTE_ZERO);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), thp ? N : 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
+	t_touch(&p, 0, A, 1, false);
+	const struct t_row before[] = {
+		{ MAP(0, A),                  MALL("512z") },
+	};
+	T_KERNELS(&p, before);
+	t_touch(&p, 0, A + 7, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("7*0 1E 504*0", "7*0 1E 504*0", "512H") },
+		{ KIND(0, A + 7),        K3(PRESENT, PRESENT, PMD), "written page" },
+		{ ORDER(0, A + 7),       K3(0, 0, 9) },
+		{ KIND(0, A),            K3(ZERO, ZERO, PMD), "neighbour" },
+		{ PAGES(),               K3(1, 1, N) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
- * PTEs made by a PMD split: 6.1 leaves them clean ("we don't do
- * pte_mkdirty when dirty==true"), 6.12/7.3 copy the PMD's dirty bit.
- * Write and young are inherited in all versions.
+ * PTEs made by a PMD split (__split_huge_pmd_locked()): 6.1 leaves them
+ * clean ("we don't do pte_mkdirty when dirty==true"), 6.12/7.3 copy the
+ * PMD's dirty bit.  Write and young are inherited in all versions.
  */
 static void test_pmd_split_dirty(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		struct khp_pte_info pi;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		w = T_WORLD(&p, prof(k));
-		pi = T_PTE(w, 0, A);
-		K_EQ(k, w, 0, A, "split PTE present", pi.kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "split PTE dirty", pi.dirty, k != K61);
-		K_EQ(k, w, 0, A, "split PTE writable", pi.write, true);
-		K_EQ(k, w, 0, A, "split PTE young", pi.young, true);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             MALL("511E 1.") },
+		{ KIND(0, A),            ALL(PRESENT) },
+		{ DIRTY(0, A),           K3(0, 1, 1) },
+		{ WRITE(0, A),           ALL(1) },
+		{ YOUNG(0, A),           ALL(1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
-/* ---- AN §3: MADV_PAGEOUT / MADV_COLD --------------------------------------- */
+/* ---- madvise_cold_or_pageout_pte_range() [6.1, 6.12, 7.3] --------------- */
 
 /* A small exclusive page is swapped out; one shared with a child is skipped. */
 static void test_pageout_small(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
+	small_written(&p, 2);
+	t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
+	const struct t_row exclusive[] = {
+		{ MAP(0, A),             MALL("1w 1E 510.") },
+		{ KIND(0, A),            ALL(SWAP), "paged out" },
+		{ KIND(0, A + 1),        ALL(PRESENT), "outside the range" },
+		{ PAGES(),               ALL(1) },
+		{ SWAP_SLOTS(),          ALL(1) },
+	};
+	T_KERNELS(&p, exclusive);
+	khp_program_free(&p);
 
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 2, true);
-		t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "paged out", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 1, "outside the range", T_PTE(w, 0, A + 1).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 1);
-		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 2, true);
-		t_fork(&p, 0, 1);
-		t_madvise(&p, 0, A, 2, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "shared page skipped", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 2);
-		K_EQ(k, w, 0, A, "no swap", swap_slots(w), 0);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	small_written(&p, 2);
+	t_fork(&p, 0, 1);
+	t_madvise(&p, 0, A, 2, KHP_ADV_PAGEOUT);
+	const struct t_row shared[] = {
+		{ MAP(0, A),             MALL("2s 510.") },
+		{ KIND(0, A),            ALL(PRESENT), "shared page skipped" },
+		{ PAGES(),               ALL(2) },
+		{ SWAP_SLOTS(),          ALL(0) },
+	};
+	T_KERNELS(&p, shared);
+	khp_program_free(&p);
 }
 
 /*
@@ -421,28 +370,21 @@ static void test_pageout_small(void **state)
  */
 static void test_pageout_cold_young(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		t_cfg(&p)->swap = false;
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 2, true);
-		t_madvise(&p, 0, A, 1, KHP_ADV_COLD);
-		t_madvise(&p, 0, A + 1, 1, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "COLD: old", T_PTE(w, 0, A).young, false);
-		K_EQ(k, w, 0, A, "COLD: still present", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A + 1, "PAGEOUT without swap: present",
-		     T_PTE(w, 0, A + 1).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A + 1, "PAGEOUT: young kept on 6.12+", T_PTE(w, 0, A + 1).young,
-		     k != K61);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	small_written(&p, 2);
+	t_cfg(&p)->swap = false;
+	t_madvise(&p, 0, A, 1, KHP_ADV_COLD);
+	t_madvise(&p, 0, A + 1, 1, KHP_ADV_PAGEOUT);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             MALL("2E 510.") },
+		{ YOUNG(0, A),           ALL(0), "COLD: old" },
+		{ KIND(0, A),            ALL(PRESENT), "COLD: still present" },
+		{ KIND(0, A + 1),        ALL(PRESENT), "PAGEOUT without swap: present" },
+		{ YOUNG(0, A + 1),       K3(0, 1, 1), "PAGEOUT: young kept on 6.12+" },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
@@ -454,80 +396,75 @@ static void test_pageout_cold_young(void **state)
  */
 static void test_pageout_pte_mapped_thp_covered(void **state)
 {
-	unsigned k;
+	struct khp_program p;
+	size_t split;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		thp_written(&p, 4);
-		split_pmd_keep_mapped(&p);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "PTE-mapped", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "still order 9", T_PTE(w, 0, A).order, 9);
-		t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "written page swapped", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 100, "never-written page swapped too",
-		     T_PTE(w, 0, A + 100).kind, KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + N - 1, "last page swapped", T_PTE(w, 0, A + N - 1).kind,
-		     KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 0);
-		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), N);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, 4);
+	split_pmd_keep_mapped(&p);
+	split = p.nr_ops;
+	t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
+	const struct t_row before[] = {
+		{ MAP(0, A),             SPLIT_KEPT_MAP },
+		{ KIND(0, A),            ALL(PRESENT), "PTE-mapped" },
+		{ ORDER(0, A),           ALL(9) },
+	};
+	const struct t_row after[] = {
+		{ MAP(0, A),             MALL("512w") },
+		{ KIND(0, A),            ALL(SWAP), "written page swapped" },
+		{ KIND(0, A + 100),      ALL(SWAP), "never-written page swapped too" },
+		{ KIND(0, A + N - 1),    ALL(SWAP), "last page swapped" },
+		{ PAGES(),               ALL(0) },
+		{ SWAP_SLOTS(),          ALL(N) },
+	};
+	T_KERNELS_AT(&p, split, before);
+	T_KERNELS(&p, after);
+	khp_program_free(&p);
 }
 
 /*
  * 6.12/7.3 mTHP (order 4, 4 of 16 pages written): fully covered -> paged
  * out whole (16 swap PTEs); partly covered -> split with zero-page remap
  * (only the written pages stay and are swapped, the rest become zero-page
- * PTEs).
+ * PTEs).  6.1 has no mTHP and is not looked at.
  */
 static void test_pageout_mthp(void **state)
 {
-	unsigned k;
+	struct khp_program p;
+	size_t faulted;
 
-	for (k = K612; k <= K73; k++) {
-		struct khp_program p;
-		struct khp_world *w;
+	small_written(&p, 4);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	faulted = p.nr_ops;
+	t_madvise(&p, 0, A, 16, KHP_ADV_PAGEOUT);
+	const struct t_row fault[] = {
+		{ MAP(0, A),             M3(NULL, "16E 496.", "16E 496.") },
+		{ ORDER(0, A),           K3(NA, 4, 4), "mTHP at fault" },
+		{ PAGES(),               K3(NA, 16, 16) },
+	};
+	const struct t_row whole[] = {
+		{ MAP(0, A),             M3(NULL, "16w 496.", "16w 496.") },
+		{ KIND(0, A),            K3(NA, SWAP, SWAP), "whole: written page swapped" },
+		{ KIND(0, A + 10),       K3(NA, SWAP, SWAP), "whole: unwritten page swapped" },
+		{ PAGES(),               K3(NA, 0, 0) },
+		{ SWAP_SLOTS(),          K3(NA, 16, 16) },
+	};
+	T_KERNELS_AT(&p, faulted, fault);
+	T_KERNELS(&p, whole);
+	khp_program_free(&p);
 
-		t_prog(&p, N);
-		t_cfg(&p)->mthp_orders = 1u << 4;
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 4, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "mTHP at fault", T_PTE(w, 0, A).order, 4);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 16);
-		t_madvise(&p, 0, A, 16, KHP_ADV_PAGEOUT);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "whole: written page swapped", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 10, "whole: unwritten page swapped", T_PTE(w, 0, A + 10).kind,
-		     KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A, "whole: pages_in_use", t_pages_in_use(w), 0);
-		K_EQ(k, w, 0, A, "whole: swap slots", swap_slots(w), 16);
-		khp_world_free(w);
-		khp_program_free(&p);
-
-		t_prog(&p, N);
-		t_cfg(&p)->mthp_orders = 1u << 4;
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 4, true);
-		t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "partial: written page swapped", T_PTE(w, 0, A + 3).kind,
-		     KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 5, "partial: unwritten page in range -> zero page",
-		     T_PTE(w, 0, A + 5).kind, KHP_PTE_ZERO);
-		K_EQ(k, w, 0, A + 12, "partial: unwritten page outside -> zero page",
-		     T_PTE(w, 0, A + 12).kind, KHP_PTE_ZERO);
-		K_EQ(k, w, 0, A, "partial: pages_in_use", t_pages_in_use(w), 0);
-		K_EQ(k, w, 0, A, "partial: swap slots", swap_slots(w), 4);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	small_written(&p, 4);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
+	const struct t_row partial[] = {
+		{ MAP(0, A),             M3(NULL, "4w 12*0 496.", "4w 12*0 496.") },
+		{ KIND(0, A + 3),        K3(NA, SWAP, SWAP), "partial: written page swapped" },
+		{ KIND(0, A + 5),        K3(NA, ZERO, ZERO), "unwritten page in range" },
+		{ KIND(0, A + 12),       K3(NA, ZERO, ZERO), "unwritten page outside" },
+		{ PAGES(),               K3(NA, 0, 0) },
+		{ SWAP_SLOTS(),          K3(NA, 4, 4) },
+	};
+	T_KERNELS(&p, partial);
+	khp_program_free(&p);
 }
 
 /*
@@ -538,32 +475,22 @@ static void test_pageout_mthp(void **state)
  */
 static void test_pageout_partial_thp(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool zero = k != K61;
-
-		t_prog(&p, N);
-		thp_written(&p, 4);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "written page in range swapped", T_PTE(w, 0, A).kind,
-		     KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 5, "unwritten page in range", T_PTE(w, 0, A + 5).kind,
-		     zero ? KHP_PTE_ZERO : KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 100, "unwritten page outside the range",
-		     T_PTE(w, 0, A + 100).kind, zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
-		if (!zero)
-			K_EQ(k, w, 0, A + 100, "6.1: split to order 0",
-			     T_PTE(w, 0, A + 100).order, 0);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), zero ? 0 : N - 1 - 8);
-		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), zero ? 4 : 8);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, 4);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("8w 503E 1.", "4w 507*0 1.", "4w 507*0 1.") },
+		{ KIND(0, A),            ALL(SWAP), "written page in range swapped" },
+		{ KIND(0, A + 5),        K3(SWAP, ZERO, ZERO), "unwritten page in range" },
+		{ KIND(0, A + 100),      K3(PRESENT, ZERO, ZERO), "unwritten page outside" },
+		{ ORDER(0, A + 100),     K3(0, NA, NA), "6.1: split to order 0" },
+		{ PAGES(),               K3(N - 1 - 8, 0, 0) },
+		{ SWAP_SLOTS(),          K3(8, 4, 4) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
@@ -573,28 +500,20 @@ static void test_pageout_partial_thp(void **state)
  */
 static void test_pageout_partial_pmd(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool zero = k != K61;
-
-		t_prog(&p, N);
-		thp_written(&p, 4);
-		t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "written page in range swapped", T_PTE(w, 0, A).kind,
-		     KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 5, "unwritten page in range", T_PTE(w, 0, A + 5).kind,
-		     zero ? KHP_PTE_ZERO : KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + 100, "unwritten page outside the range",
-		     T_PTE(w, 0, A + 100).kind, zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), zero ? 0 : N - 8);
-		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), zero ? 4 : 8);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, 4);
+	t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("8w 504E", "4w 508*0", "4w 508*0") },
+		{ KIND(0, A),            ALL(SWAP), "written page in range swapped" },
+		{ KIND(0, A + 5),        K3(SWAP, ZERO, ZERO), "unwritten page in range" },
+		{ KIND(0, A + 100),      K3(PRESENT, ZERO, ZERO), "unwritten page outside" },
+		{ PAGES(),               K3(N - 8, 0, 0) },
+		{ SWAP_SLOTS(),          K3(8, 4, 4) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
@@ -604,103 +523,86 @@ static void test_pageout_partial_pmd(void **state)
  */
 static void test_pageout_61_break(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);  /* PTE-mapped THP, 511 pages */
-		t_fork(&p, 0, 1);                 /* shared with the child */
-		t_touch(&p, 0, A + N - 1, 1, true); /* a small exclusive page after it */
-		t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 1, A, "child maps the THP", T_PTE(w, 1, A).order, 9);
-		K_EQ(k, w, 0, A, "shared THP pages stay", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A + N - 1, "small exclusive page after the shared THP",
-		     T_PTE(w, 0, A + N - 1).kind, k == K61 ? KHP_PTE_PRESENT : KHP_PTE_SWAP);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);    /* PTE-mapped THP, 511 pages */
+	t_fork(&p, 0, 1);                   /* shared with the child */
+	t_touch(&p, 0, A + N - 1, 1, true); /* a small exclusive page after it */
+	t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("511s 1E", "511s 1w", "511s 1w") },
+		{ MAP(1, A),             MALL("511s 1.") },
+		{ ORDER(1, A),           ALL(9), "child maps the THP" },
+		{ KIND(0, A),            ALL(PRESENT), "shared THP pages stay" },
+		{ KIND(0, A + N - 1),    K3(PRESENT, SWAP, SWAP), "small exclusive page after it" },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /* A PMD-mapped THP paged out whole: 512 swap PTEs; a shared PMD is skipped. */
 static void test_pageout_pmd(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
+	thp_written(&p, N);
+	t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
+	const struct t_row exclusive[] = {
+		{ MAP(0, A),             MALL("512w") },
+		{ KIND(0, A),            ALL(SWAP), "first PTE" },
+		{ KIND(0, A + N - 1),    ALL(SWAP), "last PTE" },
+		{ PAGES(),               ALL(0) },
+		{ SWAP_SLOTS(),          ALL(N) },
+	};
+	T_KERNELS(&p, exclusive);
+	khp_program_free(&p);
 
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "first PTE swap", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A + N - 1, "last PTE swap", T_PTE(w, 0, A + N - 1).kind,
-		     KHP_PTE_SWAP);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 0);
-		K_EQ(k, w, 0, A, "swap slots", swap_slots(w), N);
-		khp_world_free(w);
-		khp_program_free(&p);
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_fork(&p, 0, 1);
-		t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "shared PMD skipped", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), N);
-		K_EQ(k, w, 0, A, "no swap", swap_slots(w), 0);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_fork(&p, 0, 1);
+	t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
+	const struct t_row shared[] = {
+		{ MAP(0, A),             MALL("512H") },
+		{ KIND(0, A),            ALL(PMD), "shared PMD skipped" },
+		{ PAGES(),               ALL(N) },
+		{ SWAP_SLOTS(),          ALL(0) },
+	};
+	T_KERNELS(&p, shared);
+	khp_program_free(&p);
 }
 
 /*
  * No swap device: PAGEOUT of a PMD-mapped THP (4 pages written) isolates
  * it whole, add_to_swap() fails and shrink_folio_list() falls back to
  * split_folio_to_list() in every version.  That split remaps the
- * never-written subpages to the zero page on 6.12/7.3 (AN §5); 6.1 keeps
- * 512 small pages.
+ * never-written subpages to the zero page on 6.12/7.3
+ * (try_to_map_unused_to_zeropage()); 6.1 keeps 512 small pages.
  */
 static void test_pageout_no_swap_splits(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool zero = k != K61;
-
-		t_prog(&p, N);
-		t_cfg(&p)->swap = false;
-		thp_written(&p, 4);
-		t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A + 2, "written page kept", T_PTE(w, 0, A + 2).kind,
-		     KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A + 2, "split to order 0", T_PTE(w, 0, A + 2).order, 0);
-		K_EQ(k, w, 0, A + 100, "never-written page", T_PTE(w, 0, A + 100).kind,
-		     zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), zero ? 4 : N);
-		K_EQ(k, w, 0, A, "no swap", swap_slots(w), 0);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, 4);
+	t_cfg(&p)->swap = false;
+	t_madvise(&p, 0, A, N, KHP_ADV_PAGEOUT);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("512E", "4E 508*0", "4E 508*0") },
+		{ KIND(0, A + 2),        ALL(PRESENT), "written page kept" },
+		{ ORDER(0, A + 2),       ALL(0), "split to order 0" },
+		{ KIND(0, A + 100),      K3(PRESENT, ZERO, ZERO), "never-written page" },
+		{ PAGES(),               K3(N, 4, 4) },
+		{ SWAP_SLOTS(),          ALL(0) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
-/* ---- AN §4: MADV_FREE -------------------------------------------------------- */
+/* ---- madvise_free_pte_range() [6.1, 6.12, 7.3] ------------------------- */
 
 /* 512 small written pages in a registered VM_HUGEPAGE VMA, then MADV_FREE of A. */
 static void free_setup(struct khp_program *p)
 {
-	t_prog(p, N);
-	t_mmap(p, 0, A, N, T_RW);
-	t_touch(p, 0, A, N, true);
+	small_written(p, N);
 	t_madvise(p, 0, A, N, KHP_ADV_HUGEPAGE);
 	t_madvise(p, 0, A, 1, KHP_ADV_FREE);
 }
@@ -708,35 +610,30 @@ static void free_setup(struct khp_program *p)
 /*
  * MADV_FREE cleans and ages the PTE and marks the folio lazyfree.  7.3
  * khugepaged then fails with SCAN_PAGE_LAZYFREE (clean PTE, lazyfree
- * folio, is_khugepaged); 6.1/6.12 have no such test.
+ * folio, is_khugepaged: hpage_collapse_scan_pmd() [7.3]); 6.1/6.12 have
+ * no such test.
  */
 static void test_free_lazyfree_khugepaged(void **state)
 {
 	struct khp_program p;
-	struct khp_world *w;
-	struct khp_pte_info pi;
 	size_t step;
-	unsigned k;
 
 	free_setup(&p);
 	step = t_khugepaged(&p, 0, A);
-	for_each_kernel(k) {
-		struct khp_program q;
-
-		khp_program_init(&q, &p.config);
-		for (size_t i = 0; i < step; i++)
-			t_push(&q, &p.ops[i]);
-		w = T_WORLD(&q, prof(k));
-		pi = T_PTE(w, 0, A);
-		K_EQ(k, w, 0, A, "still mapped", pi.kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "clean", pi.dirty, false);
-		K_EQ(k, w, 0, A, "old", pi.young, false);
-		K_EQ(k, w, 0, A, "folio lazyfree", T_FOLIO(w, pi.folio).lazyfree, true);
-		K_EQ(k, w, 0, A + 1, "neighbour untouched", T_PTE(w, 0, A + 1).dirty, true);
-		khp_world_free(w);
-		khp_program_free(&q);
-	}
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_PAGE_LAZYFREE);
+	const struct t_row freed[] = {
+		{ MAP(0, A),                  MALL("512E") },
+		{ KIND(0, A),                 ALL(PRESENT), "still mapped" },
+		{ DIRTY(0, A),                ALL(0), "clean" },
+		{ YOUNG(0, A),                ALL(0), "old" },
+		{ FOLIO(0, A, lazyfree),      ALL(1) },
+		{ DIRTY(0, A + 1),            ALL(1), "neighbour untouched" },
+	};
+	const struct t_row scan[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ RESULT(step),               K3(SCAN_SUCCEED, SCAN_SUCCEED, SCAN_PAGE_LAZYFREE) },
+	};
+	T_KERNELS_AT(&p, step, freed);
+	T_KERNELS(&p, scan);
 	khp_program_free(&p);
 }
 
@@ -748,7 +645,7 @@ static void test_free_collapse_ignores_lazyfree(void **state)
 
 	free_setup(&p);
 	step = t_collapse(&p, 0, A, N);
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -756,29 +653,24 @@ static void test_free_collapse_ignores_lazyfree(void **state)
 static void test_free_redirtied(void **state)
 {
 	struct khp_program p;
-	struct khp_world *w;
 	size_t step;
-	unsigned k;
 
 	free_setup(&p);
 	t_touch(&p, 0, A, 1, true);
 	step = t_khugepaged(&p, 0, A);
-	for_each_kernel(k) {
-		struct khp_program q;
-
-		khp_program_init(&q, &p.config);
-		for (size_t i = 0; i < step; i++)
-			t_push(&q, &p.ops[i]);
-		w = T_WORLD(&q, prof(k));
-		K_EQ(k, w, 0, A, "re-dirtied", T_PTE(w, 0, A).dirty, true);
-		khp_world_free(w);
-		khp_program_free(&q);
-	}
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	const struct t_row written[] = {
+		{ DIRTY(0, A),                ALL(1), "re-dirtied" },
+	};
+	const struct t_row scan[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ RESULT(step),               ALL(SCAN_SUCCEED) },
+	};
+	T_KERNELS_AT(&p, step, written);
+	T_KERNELS(&p, scan);
 	khp_program_free(&p);
 }
 
-/* ---- AN §5: zero-page remap on split ------------------------------------------ */
+/* ---- zero-page remap on split: try_to_map_unused_to_zeropage() [6.12, 7.3] */
 
 /*
  * A THP with 4 written pages, PMD split by a partial DONTNEED (partially
@@ -788,32 +680,58 @@ static void test_free_redirtied(void **state)
  */
 static void test_split_zero_page_remap(void **state)
 {
+	struct khp_program p;
+
+	thp_written(&p, 4);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	t_split(&p);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("511E 1.", "4E 507*0 1.", "4E 507*0 1.") },
+		{ KIND(0, A + 2),        ALL(PRESENT), "written page kept" },
+		{ ORDER(0, A + 2),       ALL(0), "split to order 0" },
+		{ KIND(0, A + 100),      K3(PRESENT, ZERO, ZERO), "never-written page" },
+		{ YOUNG(0, A + 100),     K3(NA, 1, 1), "zero-page PTE young" },
+		{ PAGES(),               K3(N - 1, 4, 4) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
+}
+
+/* ---- do_swap_page() [6.1, 6.12, 7.3] ----------------------------------- */
+
+/* mm 0: one page written and paged out at A. */
+static void swapped_out(struct khp_program *p)
+{
+	small_written(p, 1);
+	t_madvise(p, 0, A, 1, KHP_ADV_PAGEOUT);
+}
+
+/*
+ * The first `read` ops end with a read swap-in at A (rows hold there);
+ * the write fault after it reuses the page the read mapped: same folio,
+ * writable, one page, no swap slot left (do_wp_page() -> wp_page_reuse()).
+ */
+static void check_write_reuses(const struct khp_program *p, size_t read,
+			       const struct t_row *rows, size_t nr)
+{
 	unsigned k;
 
 	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		bool zero = k != K61;
+		struct t_kw t;
+		uint32_t f;
 
-		t_prog(&p, N);
-		thp_written(&p, 4);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		t_split(&p);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A + 2, "written page kept", T_PTE(w, 0, A + 2).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A + 2, "split to order 0", T_PTE(w, 0, A + 2).order, 0);
-		K_EQ(k, w, 0, A + 100, "never-written page", T_PTE(w, 0, A + 100).kind,
-		     zero ? KHP_PTE_ZERO : KHP_PTE_PRESENT);
-		if (zero)
-			K_EQ(k, w, 0, A + 100, "zero-page PTE young", T_PTE(w, 0, A + 100).young,
-			     true);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), zero ? 4 : N - 1);
-		khp_world_free(w);
-		khp_program_free(&p);
+		T_KW_START(&t, p, k, read);
+		t_kw_rows_(&t, rows, nr, __FILE__, __LINE__);
+		f = T_FOLIO_AT(t.w, 0, A);
+		T_KW_PLAY(&t, p->nr_ops);
+		T_KW_MAP(&t, 0, A, "1E 511.");
+		T_KW_EQ(&t, "the write reuses the page", T_FOLIO_AT(t.w, 0, A), f, f, f);
+		T_KW_EQ(&t, "writable", T_PTE(t.w, 0, A).write, 1, 1, 1);
+		T_KW_EQ(&t, "one page", t_pages_in_use(t.w), 1, 1, 1);
+		T_KW_EQ(&t, "no swap slot", t_swap_slots(t.w), 0, 0, 0);
+		t_kw_end(&t);
 	}
 }
-
-/* ---- AN §6: do_swap_page ------------------------------------------------------- */
 
 /*
  * Read swap-in of an exclusive page: 6.1 maps it read-only (a later write
@@ -822,35 +740,22 @@ static void test_split_zero_page_remap(void **state)
  */
 static void test_swapin_exclusive(void **state)
 {
-	unsigned k;
+	struct khp_program p;
+	size_t read;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		struct khp_pte_info pi;
-		uint32_t f;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 1, true);
-		t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
-		t_touch(&p, 0, A, 1, false);
-		w = T_WORLD(&p, prof(k));
-		pi = T_PTE(w, 0, A);
-		f = pi.folio;
-		K_EQ(k, w, 0, A, "swapped in", pi.kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "writable on read", pi.write, k != K61);
-		K_EQ(k, w, 0, A, "young", pi.young, true);
-		K_EQ(k, w, 0, A, "not dirty (read fault)", pi.dirty, false);
-		K_EQ(k, w, 0, A, "swap slot freed", swap_slots(w), 0);
-		t_touch(&p, 0, A, 1, true);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "write reuses the exclusive page", T_FOLIO_AT(w, 0, A), f);
-		K_EQ(k, w, 0, A, "writable", T_PTE(w, 0, A).write, true);
-		K_EQ(k, w, 0, A, "one page", t_pages_in_use(w), 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	swapped_out(&p);
+	read = t_touch(&p, 0, A, 1, false) + 1;
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("1e 511.", "1E 511.", "1E 511.") },
+		{ KIND(0, A),            ALL(PRESENT), "swapped in" },
+		{ WRITE(0, A),           K3(0, 1, 1), "writable on read" },
+		{ YOUNG(0, A),           ALL(1) },
+		{ DIRTY(0, A),           ALL(0), "read fault" },
+		{ SWAP_SLOTS(),          ALL(0), "swap slot freed" },
+	};
+	check_write_reuses(&p, read, rows, T_ARRAY_SIZE(rows));
+	khp_program_free(&p);
 }
 
 /*
@@ -864,31 +769,20 @@ static void test_swapin_exclusive(void **state)
  */
 static void test_swapin_after_sharer_exit(void **state)
 {
-	unsigned k;
+	struct khp_program p;
+	size_t read;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		uint32_t f;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 1, true);
-		t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
-		t_fork(&p, 0, 1);
-		t_exit(&p, 1);
-		t_touch(&p, 0, A, 1, false);
-		w = T_WORLD(&p, prof(k));
-		f = T_FOLIO_AT(w, 0, A);
-		K_EQ(k, w, 0, A, "writable on read", T_PTE(w, 0, A).write, k == K612);
-		t_touch(&p, 0, A, 1, true);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "write reuses", T_FOLIO_AT(w, 0, A), f);
-		K_EQ(k, w, 0, A, "one page", t_pages_in_use(w), 1);
-		K_EQ(k, w, 0, A, "no swap slot", swap_slots(w), 0);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	swapped_out(&p);
+	t_fork(&p, 0, 1);
+	t_exit(&p, 1);
+	read = t_touch(&p, 0, A, 1, false) + 1;
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("1e 511.", "1E 511.", "1e 511.") },
+		{ WRITE(0, A),           K3(0, 1, 0), "writable on read" },
+	};
+	check_write_reuses(&p, read, rows, T_ARRAY_SIZE(rows));
+	khp_program_free(&p);
 }
 
 /*
@@ -899,97 +793,85 @@ static void test_swapin_after_sharer_exit(void **state)
  */
 static void test_swapin_shared_by_fork(void **state)
 {
-	unsigned k;
+	struct khp_program p;
+	size_t child_read, parent_read;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 1, true);
-		t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
-		t_fork(&p, 0, 1);
-		t_touch(&p, 1, A, 1, false);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 1, A, "child swapped in", T_PTE(w, 1, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 1, A, "child read-only", T_PTE(w, 1, A).write, false);
-		K_EQ(k, w, 0, A, "parent still swap", T_PTE(w, 0, A).kind, KHP_PTE_SWAP);
-		t_touch(&p, 0, A, 1, false);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "parent read-only", T_PTE(w, 0, A).write, false);
-		K_EQ(k, w, 0, A, "same folio", T_FOLIO_AT(w, 0, A), T_FOLIO_AT(w, 1, A));
-		K_EQ(k, w, 0, A, "one page", t_pages_in_use(w), 1);
-		t_touch(&p, 1, A, 1, true);
-		t_touch(&p, 0, A, 1, true);
-		T_PLAY(w, &p, p.nr_ops - 2);
-		K_EQ(k, w, 0, A, "child copy + parent reuse", t_pages_in_use(w), 2);
-		K_EQ(k, w, 0, A, "no swap slot leaked", swap_slots(w), 0);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	swapped_out(&p);
+	t_fork(&p, 0, 1);
+	child_read = t_touch(&p, 1, A, 1, false) + 1;
+	parent_read = t_touch(&p, 0, A, 1, false) + 1;
+	t_touch(&p, 1, A, 1, true);
+	t_touch(&p, 0, A, 1, true);
+	const struct t_row child[] = {
+		{ MAP(0, A),             MALL("1w 511.") },
+		{ MAP(1, A),             MALL("1e 511.") },
+		{ KIND(1, A),            ALL(PRESENT), "child swapped in" },
+		{ WRITE(1, A),           ALL(0), "child read-only" },
+		{ KIND(0, A),            ALL(SWAP), "parent still swap" },
+	};
+	const struct t_row parent[] = {
+		{ MAP(0, A),             MALL("1s 511.") },
+		{ WRITE(0, A),           ALL(0), "parent read-only" },
+		{ SAME_FOLIO(0, A, 1, A), ALL(1) },
+		{ PAGES(),               ALL(1) },
+	};
+	const struct t_row written[] = {
+		{ MAP(0, A),             MALL("1E 511.") },
+		{ MAP(1, A),             MALL("1E 511.") },
+		{ PAGES(),               ALL(2), "child copy + parent reuse" },
+		{ SWAP_SLOTS(),          ALL(0), "no swap slot leaked" },
+	};
+	T_KERNELS_AT(&p, child_read, child);
+	T_KERNELS_AT(&p, parent_read, parent);
+	T_KERNELS(&p, written);
+	khp_program_free(&p);
 }
 
-/* ---- AN §7: fork ------------------------------------------------------------------ */
+/* ---- copy_present_pte() / copy_nonpresent_pte() [6.1, 6.12, 7.3] -------- */
 
 /* Both write-protected; the child's PTE old, the parent's young; dirty kept. */
 static void test_fork_bits(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		struct khp_pte_info pi, ci;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 2, true);
-		t_fork(&p, 0, 1);
-		w = T_WORLD(&p, prof(k));
-		pi = T_PTE(w, 0, A);
-		ci = T_PTE(w, 1, A);
-		K_EQ(k, w, 0, A, "parent young", pi.young, true);
-		K_EQ(k, w, 1, A, "child old", ci.young, false);
-		K_EQ(k, w, 0, A, "parent dirty", pi.dirty, true);
-		K_EQ(k, w, 1, A, "child dirty", ci.dirty, true);
-		K_EQ(k, w, 0, A, "parent write-protected", pi.write, false);
-		K_EQ(k, w, 1, A, "child write-protected", ci.write, false);
-		K_EQ(k, w, 1, A, "same folio", ci.folio, pi.folio);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	small_written(&p, 2);
+	t_fork(&p, 0, 1);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             MALL("2s 510.") },
+		{ MAP(1, A),             MALL("2s 510.") },
+		{ YOUNG(0, A),           ALL(1), "parent young" },
+		{ YOUNG(1, A),           ALL(0), "child old" },
+		{ DIRTY(0, A),           ALL(1) },
+		{ DIRTY(1, A),           ALL(1) },
+		{ WRITE(0, A),           ALL(0), "parent write-protected" },
+		{ WRITE(1, A),           ALL(0), "child write-protected" },
+		{ SAME_FOLIO(1, A, 0, A), ALL(1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /* A pinned exclusive page is copied for the child; the parent stays writable. */
 static void test_fork_pinned_exclusive(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		struct khp_pte_info pi, ci;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 2, true);
-		t_pin(&p, 0, A);
-		t_fork(&p, 0, 1);
-		w = T_WORLD(&p, prof(k));
-		pi = T_PTE(w, 0, A);
-		ci = T_PTE(w, 1, A);
-		K_EQ(k, w, 1, A, "child gets its own copy", ci.folio != pi.folio, true);
-		K_EQ(k, w, 0, A, "parent stays writable", pi.write, true);
-		K_EQ(k, w, 1, A, "child copy writable", ci.write, true);
-		K_EQ(k, w, 1, A, "child copy dirty", ci.dirty, true);
-		K_EQ(k, w, 1, A, "child copy young", ci.young, true);
-		K_EQ(k, w, 1, A + 1, "unpinned page shared", T_FOLIO_AT(w, 1, A + 1),
-		     T_FOLIO_AT(w, 0, A + 1));
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), 3);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	small_written(&p, 2);
+	t_pin(&p, 0, A);
+	t_fork(&p, 0, 1);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 1s 510.") },
+		{ MAP(1, A),                  MALL("1E 1s 510.") },
+		{ SAME_FOLIO(1, A, 0, A),     ALL(0), "child gets its own copy" },
+		{ WRITE(0, A),                ALL(1), "parent stays writable" },
+		{ WRITE(1, A),                ALL(1), "child copy writable" },
+		{ DIRTY(1, A),                ALL(1), "child copy dirty" },
+		{ YOUNG(1, A),                ALL(1), "child copy young" },
+		{ SAME_FOLIO(1, A + 1, 0, A + 1), ALL(1), "unpinned page shared" },
+		{ PAGES(),                    ALL(3) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
@@ -1002,54 +884,47 @@ static void test_fork_pinned_exclusive(void **state)
  */
 static void test_fork_pinned_not_exclusive(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		t_fork(&p, 0, 1);
-		t_exit(&p, 1);
-		t_pin(&p, 0, A);
-		t_fork(&p, 0, 2);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "pinned page order", T_PTE(w, 0, A).order, k == K73 ? 9 : 0);
-		K_EQ(k, w, 2, A, "pinned exclusive page copied",
-		     T_FOLIO_AT(w, 2, A) != T_FOLIO_AT(w, 0, A), true);
-		K_EQ(k, w, 0, A, "parent writable", T_PTE(w, 0, A).write, true);
-		K_EQ(k, w, 2, A + 1, "non-exclusive subpage not copied", T_FOLIO_AT(w, 2, A + 1),
-		     T_FOLIO_AT(w, 0, A + 1));
-		K_EQ(k, w, 2, A + 1, "child maps the THP", T_PTE(w, 2, A + 1).order, 9);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	t_fork(&p, 0, 1);
+	t_exit(&p, 1);
+	t_pin(&p, 0, A);
+	t_fork(&p, 0, 2);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 510s 1.") },
+		{ MAP(2, A),                  MALL("1E 510s 1.") },
+		{ ORDER(0, A),                K3(0, 0, 9), "pinned page order" },
+		{ SAME_FOLIO(2, A, 0, A),     ALL(0), "pinned exclusive page copied" },
+		{ WRITE(0, A),                ALL(1), "parent writable" },
+		{ SAME_FOLIO(2, A + 1, 0, A + 1), ALL(1), "non-exclusive subpage not copied" },
+		{ ORDER(2, A + 1),            ALL(9), "child maps the THP" },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /* Only read faults (zero page, no anon_vma): the child gets no page table. */
 static void test_fork_no_anon_vma(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		t_mmap(&p, 0, A, N, T_RW);
-		t_touch(&p, 0, A, 4, false);
-		t_fork(&p, 0, 1);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "parent zero page", T_PTE(w, 0, A).kind, KHP_PTE_ZERO);
-		K_EQ(k, w, 1, A, "child: no page table", T_PTE(w, 1, A).kind, KHP_PTE_NO_TABLE);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	t_prog(&p, N);
+	t_mmap(&p, 0, A, N, T_RW);
+	t_touch(&p, 0, A, 4, false);
+	t_fork(&p, 0, 1);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             MALL("4*0 508.") },
+		{ MAP(1, A),             MALL("512_") },
+		{ KIND(0, A),            ALL(ZERO), "parent zero page" },
+		{ KIND(1, A),            ALL(KHP_PTE_NO_TABLE), "child: no page table" },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
-/* ---- AN §8: khugepaged registration --------------------------------------------- */
+/* ---- hugepage_madvise(), khugepaged_enter_vma() [6.1, 6.12, 7.3] -------- */
 
 /*
  * MADV_HUGEPAGE on an untouched VMA registers nothing (no anon_vma);
@@ -1064,17 +939,19 @@ static void test_register_madvise(void **state)
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
 	before = t_khugepaged(&p, 0, A);
-	T_RESULTS3(&p, before, KHP_NOT_VISITED, KHP_NOT_VISITED, KHP_NOT_VISITED);
+	T_SCAN3(&p, before, "512_", KHP_NOT_VISITED, KHP_NOT_VISITED, KHP_NOT_VISITED);
 	khp_program_free(&p);
 
-	t_prog(&p, N);
-	t_mmap(&p, 0, A, N, T_RW);
-	t_touch(&p, 0, A, N, true);
+	small_written(&p, N);
 	before = t_khugepaged(&p, 0, A);
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	after = t_khugepaged(&p, 0, A);
-	T_RESULTS3(&p, before, KHP_NOT_VISITED, KHP_NOT_VISITED, KHP_NOT_VISITED);
-	T_RESULTS3(&p, after, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	const struct t_row written[] = {
+		{ MAP_BEFORE(before),    MALL("512E") },
+		{ RESULT(before),        ALL(KHP_NOT_VISITED) },
+		{ RESULT(after),         ALL(SCAN_SUCCEED) },
+	};
+	T_KERNELS(&p, written);
 	khp_program_free(&p);
 }
 
@@ -1098,7 +975,7 @@ static void test_register_second_madvise(void **state)
 	t_touch(&p, 0, A + N, 1, true);
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
-	T_RESULTS3(&p, step, SCAN_PMD_NONE, KHP_NOT_VISITED, KHP_NOT_VISITED);
+	T_SCAN3(&p, step, "512_", SCAN_PMD_NONE, KHP_NOT_VISITED, KHP_NOT_VISITED);
 	khp_program_free(&p);
 
 	/* control: a flag change (NOHUGEPAGE, then HUGEPAGE) registers on 6.12 and 7.3 too */
@@ -1108,7 +985,7 @@ static void test_register_second_madvise(void **state)
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_NOHUGEPAGE);
 	t_madvise(&p, 0, A, N + 16, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
-	T_RESULTS3(&p, step, SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE);
+	T_SCAN3(&p, step, "512_", SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE);
 	khp_program_free(&p);
 }
 
@@ -1144,11 +1021,10 @@ static void test_register_mremap(void **state)
 
 /* ---- AN §9: 7.3 PT_RECLAIM ------------------------------------------------------ */
 
+/* 512 written small pages at A, MADV_HUGEPAGE (registered), then DONTNEEDs. */
 static void pt_reclaim_setup(struct khp_program *p)
 {
-	t_prog(p, N);
-	t_mmap(p, 0, A, N, T_RW);
-	t_touch(p, 0, A, N, true);
+	small_written(p, N);
 	t_madvise(p, 0, A, N, KHP_ADV_HUGEPAGE);
 }
 
@@ -1161,45 +1037,44 @@ static void pt_reclaim_setup(struct khp_program *p)
 static void test_pt_reclaim(void **state)
 {
 	struct khp_program p;
-	struct khp_world *w;
 	size_t step;
-	unsigned k;
 
 	pt_reclaim_setup(&p);
 	t_dontneed(&p, 0, A, N);
 	step = t_khugepaged(&p, 0, A);
-	T_RESULTS3(&p, step, SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE, SCAN_NO_PTE_TABLE);
+	const struct t_row whole[] = {
+		{ KIND(0, A),            K3(NONE, NONE, KHP_PTE_NO_TABLE), "whole-range DONTNEED" },
+	};
+	const struct t_row scan[] = {
+		{ MAP_BEFORE(step),      M3("512.", "512.", "512_") },
+		{ RESULT(step),          K3(SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE,
+					    SCAN_NO_PTE_TABLE) },
+	};
+	T_KERNELS_AT(&p, step, whole);
+	T_KERNELS(&p, scan);
 	khp_program_free(&p);
 
-	for_each_kernel(k) {
-		pt_reclaim_setup(&p);
-		t_dontneed(&p, 0, A, N);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "whole-range DONTNEED", T_PTE(w, 0, A).kind,
-		     k == K73 ? KHP_PTE_NO_TABLE : KHP_PTE_NONE);
-		khp_world_free(w);
-		khp_program_free(&p);
+	pt_reclaim_setup(&p);
+	t_dontneed(&p, 0, A, N - 1);
+	const struct t_row most[] = {
+		{ MAP(0, A),             MALL("511. 1E") },
+		{ KIND(0, A),            ALL(NONE), "511-page DONTNEED keeps the table" },
+	};
+	T_KERNELS(&p, most);
+	khp_program_free(&p);
 
-		pt_reclaim_setup(&p);
-		t_dontneed(&p, 0, A, N - 1);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "511-page DONTNEED keeps the table", T_PTE(w, 0, A).kind,
-		     KHP_PTE_NONE);
-		khp_world_free(w);
-		khp_program_free(&p);
-
-		pt_reclaim_setup(&p);
-		t_dontneed(&p, 0, A, N / 2);
-		t_dontneed(&p, 0, A + N / 2, N / 2);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "two half DONTNEEDs keep the table", T_PTE(w, 0, A).kind,
-		     KHP_PTE_NONE);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	pt_reclaim_setup(&p);
+	t_dontneed(&p, 0, A, N / 2);
+	t_dontneed(&p, 0, A + N / 2, N / 2);
+	const struct t_row halves[] = {
+		{ MAP(0, A),             MALL("512.") },
+		{ KIND(0, A),            ALL(NONE), "two half DONTNEEDs keep the table" },
+	};
+	T_KERNELS(&p, halves);
+	khp_program_free(&p);
 }
 
-/* ---- AN §10: deferred split on unmap -------------------------------------------- */
+/* ---- deferred_split_folio() on unmap: __folio_remove_rmap() [6.1, 6.12, 7.3] */
 
 /*
  * A fully PTE-mapped THP, kept alive by a pin, zapped by one DONTNEED:
@@ -1207,162 +1082,157 @@ static void test_pt_reclaim(void **state)
  * mapped: not queued); 6.1 removes it PTE by PTE and queues it at the
  * first one.  shrink_underused is off: with it on, 6.12/7.3 queue every
  * PMD THP at fault (deferred_split_folio(folio, false)), which would hide
- * the rule.
+ * the rule.  A whole-range DONTNEED also frees the 7.3 PTE table.
  */
 static void test_deferred_split_whole_zap(void **state)
 {
+	struct khp_program p;
+	size_t pinned;
 	unsigned k;
 
+	thp_written(&p, N);
+	t_cfg(&p)->shrink_underused = false;
+	split_pmd_keep_mapped(&p);
+	pinned = t_pin(&p, 0, A) + 1;
+	t_dontneed(&p, 0, A, N);
+	const struct t_row mapped[] = {
+		{ MAP(0, A),             SPLIT_KEPT_MAP },
+		{ KIND(0, A),            ALL(PRESENT), "PTE-mapped THP" },
+		{ FOLIO(0, A, deferred_split), ALL(0), "not queued by the PMD split" },
+	};
+	const struct t_row zapped[] = {
+		{ MAP(0, A),             M3("512.", "512.", "512_") },
+	};
 	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
+		struct t_kw t;
 		struct khp_folio_info fi;
 		uint32_t f;
 
-		t_prog(&p, N);
-		t_cfg(&p)->shrink_underused = false;
-		thp_written(&p, N);
-		split_pmd_keep_mapped(&p);
-		t_pin(&p, 0, A);
-		w = T_WORLD(&p, prof(k));
-		f = T_FOLIO_AT(w, 0, A);
-		K_EQ(k, w, 0, A, "PTE-mapped THP", T_PTE(w, 0, A).kind, KHP_PTE_PRESENT);
-		K_EQ(k, w, 0, A, "not queued by the PMD split", T_FOLIO(w, f).deferred_split,
-		     false);
-		t_dontneed(&p, 0, A, N);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		fi = T_FOLIO(w, f);
-		K_EQ(k, w, 0, A, "pinned folio kept", fi.order, 9);
-		K_EQ(k, w, 0, A, "unmapped", fi.large_mapcount, 0);
-		K_EQ(k, w, 0, A, "queued for deferred split", fi.deferred_split, k == K61);
-		if (k != K61)   /* 6.1 has no PG_partially_mapped */
-			K_EQ(k, w, 0, A, "not partially mapped", fi.partially_mapped, false);
-		khp_world_free(w);
-		khp_program_free(&p);
+		T_KW_START(&t, &p, k, pinned);
+		T_KW_ROWS(&t, mapped);
+		f = T_FOLIO_AT(t.w, 0, A);
+		T_KW_PLAY(&t, p.nr_ops);
+		T_KW_ROWS(&t, zapped);
+		fi = T_FOLIO(t.w, f);
+		T_KW_EQ(&t, "pinned folio kept", fi.order, 9, 9, 9);
+		T_KW_EQ(&t, "unmapped", fi.large_mapcount, 0, 0, 0);
+		T_KW_EQ(&t, "queued for deferred split", fi.deferred_split, 1, 0, 0);
+		/* 6.1 has no PG_partially_mapped */
+		T_KW_EQ(&t, "not partially mapped", fi.partially_mapped, NA, 0, 0);
+		t_kw_end(&t);
 	}
+	khp_program_free(&p);
 }
 
 /* A partial zap queues it (6.12/7.3: as partially mapped). */
 static void test_deferred_split_partial_zap(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		struct khp_folio_info fi;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);
-		w = T_WORLD(&p, prof(k));
-		fi = T_FOLIO(w, T_FOLIO_AT(w, 0, A));
-		K_EQ(k, w, 0, A, "queued", fi.deferred_split, true);
-		if (k != K61)
-			K_EQ(k, w, 0, A, "partially mapped", fi.partially_mapped, true);
-		K_EQ(k, w, 0, A, "511 pages mapped", fi.nr_pages_mapped, N - 1);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                       MALL("511E 1.") },
+		{ FOLIO(0, A, deferred_split),     ALL(1), "queued" },
+		{ FOLIO(0, A, partially_mapped),   K3(NA, 1, 1) },
+		{ FOLIO(0, A, nr_pages_mapped),    ALL(N - 1) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
-/* ---- AN §11: mprotect write upgrade -------------------------------------------- */
+/* ---- change_pte_range(), change_huge_pmd() [6.1, 6.12, 7.3] ------------- */
 
 /*
  * PTEs: 6.1 upgrades only dirty exclusive PTEs (a clean one, from a 6.1
- * PMD split, stays read-only); 6.12/7.3 upgrade any exclusive PTE.  A
- * dirty small page is upgraded everywhere.
+ * PMD split, stays read-only); 6.12/7.3 upgrade any exclusive PTE
+ * (can_change_pte_writable()).  A dirty small page is upgraded everywhere.
  */
 static void test_mprotect_pte_upgrade(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_dontneed(&p, 0, A + N - 1, 1);     /* PMD split: 6.1 PTEs clean */
-		t_mprotect(&p, 0, A, 4, false);
-		t_mprotect(&p, 0, A, 4, true);
-		t_mmap(&p, 0, A + 2 * N, N, T_RW);
-		t_touch(&p, 0, A + 2 * N, 1, true);  /* dirty small page */
-		t_mprotect(&p, 0, A + 2 * N, N, false);
-		t_mprotect(&p, 0, A + 2 * N, N, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "clean exclusive PTE upgraded", T_PTE(w, 0, A).write, k != K61);
-		K_EQ(k, w, 0, A + 2 * N, "dirty exclusive PTE upgraded",
-		     T_PTE(w, 0, A + 2 * N).write, true);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
-}
-
-/* PMD: 6.1 change_huge_pmd never upgrades; 6.12/7.3 upgrade an exclusive PMD. */
-static void test_mprotect_pmd_upgrade(void **state)
-{
-	unsigned k;
-
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-		uint32_t thp;
-
-		t_prog(&p, N);
-		thp_written(&p, N);
-		t_mprotect(&p, 0, A, N, false);
-		t_mprotect(&p, 0, A, N, true);
-		w = T_WORLD(&p, prof(k));
-		thp = T_FOLIO_AT(w, 0, A);
-		K_EQ(k, w, 0, A, "PMD kept", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
-		K_EQ(k, w, 0, A, "PMD upgraded", T_PTE(w, 0, A).write, k != K61);
-		/* a write fault then reuses the exclusive PMD (AN §2 step 1) */
-		t_touch(&p, 0, A + 3, 1, true);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "PMD after the write", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
-		K_EQ(k, w, 0, A, "same THP", T_FOLIO_AT(w, 0, A), thp);
-		K_EQ(k, w, 0, A, "writable", T_PTE(w, 0, A).write, true);
-		K_EQ(k, w, 0, A, "no copy", t_pages_in_use(w), N);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	thp_written(&p, N);
+	t_dontneed(&p, 0, A + N - 1, 1);     /* PMD split: 6.1 PTEs clean */
+	t_mprotect(&p, 0, A, 4, false);
+	t_mprotect(&p, 0, A, 4, true);
+	t_mmap(&p, 0, A + 2 * N, N, T_RW);
+	t_touch(&p, 0, A + 2 * N, 1, true);  /* dirty small page */
+	t_mprotect(&p, 0, A + 2 * N, N, false);
+	t_mprotect(&p, 0, A + 2 * N, N, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             M3("4e 507E 1.", "511E 1.", "511E 1.") },
+		{ MAP(0, A + 2 * N),     MALL("1E 511.") },
+		{ WRITE(0, A),           K3(0, 1, 1), "clean exclusive PTE upgraded" },
+		{ WRITE(0, A + 2 * N),   ALL(1), "dirty exclusive PTE upgraded" },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
- * SIM DISAGREES (linux-7.3): expected per mm/mprotect.c:change_pte_range /
- * change_present_ptes and include/linux/pgtable.h:modify_prot_start_ptes;
- * the simulator leaves the aged PTE old.  Kept failing on purpose.
- *
- * 7.3 batches mprotect over a PTE-mapped large folio and the generic
- * modify_prot_start_ptes() ORs young/dirty over the batch, so one young
- * PTE makes the whole batch young again.  6.1/6.12 change PTE by PTE.
+ * PMD: 6.1 change_huge_pmd never upgrades; 6.12/7.3 upgrade an exclusive
+ * PMD.  A write fault then reuses the exclusive PMD (do_huge_pmd_wp_page()).
  */
-static void test_sim_disagrees_mprotect_73_batch_young(void **state)
+static void test_mprotect_pmd_upgrade(void **state)
 {
+	struct khp_program p;
+	size_t restored;
 	unsigned k;
 
+	thp_written(&p, N);
+	t_mprotect(&p, 0, A, N, false);
+	restored = t_mprotect(&p, 0, A, N, true) + 1;
+	t_touch(&p, 0, A + 3, 1, true);
 	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
+		struct t_kw t;
+		uint32_t thp;
 
-		t_prog(&p, N);
-		thp_written(&p, N);
-		split_pmd_keep_mapped(&p);
-		t_age(&p, 0, A, 8);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "aged", T_PTE(w, 0, A).young, false);
-		K_EQ(k, w, 0, A + 8, "not aged", T_PTE(w, 0, A + 8).young, true);
-		t_mprotect(&p, 0, A, N, false);
-		T_PLAY(w, &p, p.nr_ops - 1);
-		K_EQ(k, w, 0, A, "read-only", T_PTE(w, 0, A).write, false);
-		K_EQ(k, w, 0, A, "young after mprotect", T_PTE(w, 0, A).young, k == K73);
-		khp_world_free(w);
-		khp_program_free(&p);
+		T_KW_START(&t, &p, k, restored);
+		T_KW_MAP(&t, 0, A, "512H");
+		thp = T_FOLIO_AT(t.w, 0, A);
+		T_KW_EQ(&t, "PMD upgraded", T_PTE(t.w, 0, A).write, 0, 1, 1);
+		T_KW_PLAY(&t, p.nr_ops);
+		T_KW_MAP(&t, 0, A, "512H");
+		T_KW_EQ(&t, "same THP after the write", T_FOLIO_AT(t.w, 0, A), thp, thp, thp);
+		T_KW_EQ(&t, "writable", T_PTE(t.w, 0, A).write, 1, 1, 1);
+		T_KW_EQ(&t, "no copy", t_pages_in_use(t.w), N, N, N);
+		t_kw_end(&t);
 	}
+	khp_program_free(&p);
 }
 
-/* ---- AN §12: mTHP order at fault ------------------------------------------------- */
+/*
+ * 7.3 batches mprotect over a PTE-mapped large folio and the generic
+ * modify_prot_start_ptes() [7.3] ORs young/dirty over the batch, so one
+ * young PTE makes the whole batch young again.  6.1/6.12 change PTE by
+ * PTE (change_pte_range()).
+ */
+static void test_mprotect_73_batch_young(void **state)
+{
+	struct khp_program p;
+	size_t aged;
+
+	thp_written(&p, N);
+	split_pmd_keep_mapped(&p);
+	aged = t_age(&p, 0, A, 8) + 1;
+	t_mprotect(&p, 0, A, N, false);
+	const struct t_row before[] = {
+		{ MAP(0, A),             SPLIT_KEPT_MAP },
+		{ YOUNG(0, A),           ALL(0), "aged" },
+		{ YOUNG(0, A + 8),       ALL(1), "not aged" },
+	};
+	const struct t_row after[] = {
+		{ MAP(0, A),             MALL("512e") },
+		{ WRITE(0, A),           ALL(0), "read-only" },
+		{ YOUNG(0, A),           K3(0, 0, 1), "young after mprotect" },
+	};
+	T_KERNELS_AT(&p, aged, before);
+	T_KERNELS(&p, after);
+	khp_program_free(&p);
+}
+
+/* ---- alloc_anon_folio(), thp_vma_allowable_orders() [6.12, 7.3] --------- */
 
 /*
  * With the 64 KiB mTHP size enabled: a uffd-armed VMA faults order 0
@@ -1371,58 +1241,52 @@ static void test_sim_disagrees_mprotect_73_batch_young(void **state)
  */
 static void test_mthp_fault_order(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		t_cfg(&p)->mthp_orders = 1u << 4;
-		t_mmap(&p, 0, A, N, T_RW | T_UFFD);
-		t_touch(&p, 0, A, 1, true);
-		t_mmap(&p, 0, A + 2 * N, N, T_RW);
-		t_touch(&p, 0, A + 2 * N, 1, true);
-		t_mmap(&p, 0, A + 4 * N, N, T_RW);
-		t_touch(&p, 0, A + 4 * N, 1, false);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "uffd: order 0", T_PTE(w, 0, A).order, 0);
-		K_EQ(k, w, 0, A, "uffd: one page", T_PTE(w, 0, A + 1).kind, KHP_PTE_NONE);
-		K_EQ(k, w, 0, A + 2 * N, "plain VMA order", T_PTE(w, 0, A + 2 * N).order,
-		     k == K61 ? 0 : 4);
-		K_EQ(k, w, 0, A + 4 * N, "read fault: zero page", T_PTE(w, 0, A + 4 * N).kind,
-		     KHP_PTE_ZERO);
-		K_EQ(k, w, 0, A + 4 * N, "read fault: neighbour none",
-		     T_PTE(w, 0, A + 4 * N + 1).kind, KHP_PTE_NONE);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), k == K61 ? 2 : 17);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_mmap(&p, 0, A, N, T_RW | T_UFFD);
+	t_touch(&p, 0, A, 1, true);
+	t_mmap(&p, 0, A + 2 * N, N, T_RW);
+	t_touch(&p, 0, A + 2 * N, 1, true);
+	t_mmap(&p, 0, A + 4 * N, N, T_RW);
+	t_touch(&p, 0, A + 4 * N, 1, false);
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 511.") },
+		{ MAP(0, A + 2 * N),          M3("1E 511.", "16E 496.", "16E 496.") },
+		{ MAP(0, A + 4 * N),          MALL("0 511.") },
+		{ ORDER(0, A),                ALL(0), "uffd: order 0" },
+		{ KIND(0, A + 1),             ALL(NONE), "uffd: one page" },
+		{ ORDER(0, A + 2 * N),        K3(0, 4, 4), "plain VMA" },
+		{ KIND(0, A + 4 * N),         ALL(ZERO), "read fault: zero page" },
+		{ KIND(0, A + 4 * N + 1),     ALL(NONE), "read fault: neighbour none" },
+		{ PAGES(),                    K3(2, 17, 17) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 /*
- * AN §13: the PMD fault path has no userfaultfd_wp test, so a uffd-wp
- * registered VM_HUGEPAGE VMA still gets a PMD THP on a write fault (only
- * the mTHP path falls back to order 0 for userfaultfd_armed).
+ * The PMD fault path (do_huge_pmd_anonymous_page()) has no userfaultfd_wp
+ * test, so a uffd-wp registered VM_HUGEPAGE VMA still gets a PMD THP on a
+ * write fault (only the mTHP path falls back to order 0 for
+ * userfaultfd_armed).
  */
 static void test_uffd_wp_pmd_thp_at_fault(void **state)
 {
-	unsigned k;
+	struct khp_program p;
 
-	for_each_kernel(k) {
-		struct khp_program p;
-		struct khp_world *w;
-
-		t_prog(&p, N);
-		t_cfg(&p)->mthp_orders = 1u << 4;
-		t_mmap(&p, 0, A, N, T_RW | T_HUGE | T_UFFD);
-		t_touch(&p, 0, A + 3, 1, true);
-		w = T_WORLD(&p, prof(k));
-		K_EQ(k, w, 0, A, "PMD THP in a uffd-wp VMA", T_PTE(w, 0, A + 3).kind, KHP_PTE_PMD);
-		K_EQ(k, w, 0, A, "pages_in_use", t_pages_in_use(w), N);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	t_prog(&p, N);
+	t_cfg(&p)->mthp_orders = 1u << 4;
+	t_mmap(&p, 0, A, N, T_RW | T_HUGE | T_UFFD);
+	t_touch(&p, 0, A + 3, 1, true);
+	const struct t_row rows[] = {
+		{ MAP(0, A),             MALL("512H") },
+		{ KIND(0, A + 3),        ALL(PMD), "PMD THP in a uffd-wp VMA" },
+		{ PAGES(),               ALL(N) },
+	};
+	T_KERNELS(&p, rows);
+	khp_program_free(&p);
 }
 
 int main(void)
@@ -1466,7 +1330,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_split_partial_zap),
 		cmocka_unit_test(test_mprotect_pte_upgrade),
 		cmocka_unit_test(test_mprotect_pmd_upgrade),
-		cmocka_unit_test(test_sim_disagrees_mprotect_73_batch_young),
+		cmocka_unit_test(test_mprotect_73_batch_young),
 		cmocka_unit_test(test_mthp_fault_order),
 		cmocka_unit_test(test_uffd_wp_pmd_thp_at_fault),
 	};

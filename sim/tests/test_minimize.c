@@ -1,42 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Findings and the minimiser (minimize.c): the 2024 extreme case
- * (history.md 2.3; KR 5.2: folio_likely_mapped_shared() is false when
- * page 0 is unmapped and total mappings <= 512) buried in noise ops is
+ * (commit 1bafe96e89f0 and its thread,
+ * 20240424122630.495788-1-david@redhat.com: folio_likely_mapped_shared()
+ * [6.12] is false when page 0 is unmapped and total mappings <= 512) buried in noise ops is
  * shrunk back to its core without losing fn_waste_pages, the result
  * replays with its refreshed expectations, findings are written as
  * replayable scenarios, and a program without a finding is refused.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
+#include "khp_test.h"
 #include "khpsim/minimize.h"
-
-static void push(struct khp_program *p, enum khp_op_type t, unsigned mm, uint64_t addr,
-		 uint64_t pages, unsigned flags)
-{
-	struct khp_op op;
-
-	memset(&op, 0, sizeof(op));
-	op.type = (uint8_t)t;
-	op.mm = mm;
-	op.addr = addr;
-	op.pages = pages;
-	op.flags = (uint8_t)flags;
-	if (t == KHP_OP_FORK)
-		op.child = (uint32_t)addr, op.addr = 0, op.pages = 0;
-	if (t == KHP_OP_FAIL_ALLOC)
-		op.count = 1, op.addr = 0, op.pages = 0;
-	assert_int_equal(khp_program_push(p, &op), 0);
-}
 
 /*
  * The extreme case with noise: parent and child keep pages 1..256 of a
@@ -46,28 +25,27 @@ static void push(struct khp_program *p, enum khp_op_type t, unsigned mm, uint64_
  */
 static void build_noisy_extreme(struct khp_program *p, unsigned pmd)
 {
-	struct khp_config c;
+	const uint64_t thp = 4 * pmd, noise = 8 * pmd;
 	unsigned h = pmd / 2;
 
-	khp_config_default(&c, pmd);
-	c.max_ptes_shared = 0;
-	khp_program_init(p, &c);
-	push(p, KHP_OP_MMAP, 0, 8 * pmd, pmd, KHP_OPF_WRITE);       /* noise */
-	push(p, KHP_OP_MMAP, 0, 4 * pmd, pmd, KHP_OPF_WRITE | KHP_OPF_HUGEPAGE);
-	push(p, KHP_OP_TOUCH, 0, 8 * pmd, 3, 0);                    /* noise */
-	push(p, KHP_OP_TOUCH, 0, 4 * pmd, pmd, KHP_OPF_WRITE);
-	push(p, KHP_OP_SPLIT, 0, 0, 0, 0);                          /* noise */
-	push(p, KHP_OP_FORK, 0, 1, 0, 0);
-	push(p, KHP_OP_AGE, 1, 0, 0, 0);                            /* noise */
-	push(p, KHP_OP_DONTNEED, 0, 4 * pmd, 1, 0);
-	push(p, KHP_OP_DONTNEED, 0, 4 * pmd + h + 1, h - 1, 0);
-	push(p, KHP_OP_DONTNEED, 1, 4 * pmd, 1, 0);
-	push(p, KHP_OP_DONTNEED, 1, 4 * pmd + h + 1, h - 1, 0);
-	push(p, KHP_OP_TOUCH, 1, 8 * pmd, 2, 0);                    /* noise */
-	push(p, KHP_OP_TOUCH, 0, 4 * pmd + h + 1, 1, KHP_OPF_WRITE);
-	push(p, KHP_OP_TOUCH, 1, 8 * pmd + 5, 1, 0);                /* noise */
-	push(p, KHP_OP_KHUGEPAGED, 0, 4 * pmd, 0, 0);
-	push(p, KHP_OP_KHUGEPAGED, 1, 8 * pmd, 0, 0);               /* noise */
+	t_prog(p, pmd);
+	t_cfg(p)->max_ptes_shared = 0;
+	t_mmap(p, 0, noise, pmd, T_RW);                    /* noise */
+	t_mmap(p, 0, thp, pmd, T_RW | T_HUGE);
+	t_touch(p, 0, noise, 3, false);                    /* noise */
+	t_touch(p, 0, thp, pmd, true);
+	t_split(p);                                        /* noise */
+	t_fork(p, 0, 1);
+	t_age_mm(p, 1);                                    /* noise */
+	t_dontneed(p, 0, thp, 1);
+	t_dontneed(p, 0, thp + h + 1, h - 1);
+	t_dontneed(p, 1, thp, 1);
+	t_dontneed(p, 1, thp + h + 1, h - 1);
+	t_touch(p, 1, noise, 2, false);                    /* noise */
+	t_touch(p, 0, thp + h + 1, 1, true);
+	t_touch(p, 1, noise + 5, 1, false);                /* noise */
+	t_khugepaged(p, 0, thp);
+	t_khugepaged(p, 1, noise);                         /* noise */
 }
 
 static void test_minimize_extreme(void **state)
@@ -103,9 +81,9 @@ static void test_minimize_refuses_non_finding(void **state)
 
 	(void)state;
 	khp_scenario_init(&sc);
-	push(&sc.program, KHP_OP_MMAP, 0, 0, 512, KHP_OPF_WRITE | KHP_OPF_HUGEPAGE);
-	push(&sc.program, KHP_OP_TOUCH, 0, 0, 512, KHP_OPF_WRITE);
-	push(&sc.program, KHP_OP_KHUGEPAGED, 0, 0, 0, 0);
+	t_mmap(&sc.program, 0, 0, 512, T_RW | T_HUGE);
+	t_touch(&sc.program, 0, 0, 512, true);
+	t_khugepaged(&sc.program, 0, 0);
 	assert_int_equal(khp_minimize(&sc, NULL, &st), -ENOENT);
 	khp_scenario_free(&sc);
 }

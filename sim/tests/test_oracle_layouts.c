@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The real-kernel layouts of oracle.md sections 4-5 (a, b, c, d1-d6),
- * each with the khugepaged decision observed on the Debian kernels
- * (6.1.0-56 -> linux-6.1, 6.12.107 -> linux-6.12, 7.3.4 -> linux-7.3) and
- * whether the range was PMD-mapped afterwards.  Where the oracle printed
- * the mm_khugepaged_scan_pmd line (d2), its counters are checked too.
+ * The layouts run on the real kernels (a: where the small pages come
+ * from, b: max_ptes_none boundaries, c: fork and CoW, d1-d6: a PTE-mapped
+ * THP shared with a child), each with the khugepaged decision observed on
+ * the Debian kernels (6.1.0-56 -> linux-6.1, 6.12.107 -> linux-6.12,
+ * 7.3.4 -> linux-7.3) and whether the range was PMD-mapped afterwards
+ * (docs/oracle.md describes the guest, docs/fidelity.md the results).
+ * Where the guest printed the mm_khugepaged_scan_pmd line (d2), its
+ * counters are checked too.
  *
  * Each layout: THP enabled=madvise, a fresh 2 MiB RW range, the knobs it
  * names, setup, MADV_HUGEPAGE last (registers the mm), then one khugepaged
- * visit in the parent (mm 0).  The simulator must reproduce every cell.
+ * visit in the parent (mm 0), whose PMD map before the visit is drawn.
+ * The simulator must reproduce every cell.
  */
 #include "khp_test.h"
 
@@ -32,31 +36,32 @@ static void o_prog(struct khp_program *p, unsigned none, unsigned shared)
 }
 
 /*
- * MADV_HUGEPAGE in the parent, khugepaged; check the three kernels' cells.
- * extra: PMD-mapped THPs of mm 0 outside the layout's range.
+ * MADV_HUGEPAGE in the parent, khugepaged; the parent's range before the
+ * visit is spec; check the three kernels' cells.  extra: PMD-mapped THPs
+ * of mm 0 outside the layout's range.
  */
-static void o_check_n(struct khp_program *p, const struct cell cells[3], unsigned extra)
+static void o_check_n(struct khp_program *p, const char *spec, const struct cell c[3],
+		      unsigned extra)
 {
 	size_t step;
-	unsigned k;
 
 	t_madvise(p, 0, A, N, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(p, 0, A);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),       MALL(spec) },
+		{ RESULT(step),           K3(c[0].result, c[1].result, c[2].result) },
+		{ REC(step, collapsed),   K3(c[0].result == SCAN_SUCCEED, c[1].result == SCAN_SUCCEED,
+					     c[2].result == SCAN_SUCCEED) },
+		{ PMD_THPS(0),            K3(c[0].pmd + extra, c[1].pmd + extra, c[2].pmd + extra) },
+	};
 
-		T_RUN(&r, p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, cells[k].result);
-		T_EQ(&r, step, collapsed, cells[k].result == SCAN_SUCCEED);
-		T_TOTAL(&r, pmd_thps[0], cells[k].pmd + extra);
-		t_run_free(&r);
-	}
+	T_KERNELS(p, rows);
 	khp_program_free(p);
 }
 
-static void o_check(struct khp_program *p, const struct cell cells[3])
+static void o_check(struct khp_program *p, const char *spec, const struct cell cells[3])
 {
-	o_check_n(p, cells, 0);
+	o_check_n(p, spec, cells, 0);
 }
 
 #define CELLS(a, b, c) ((const struct cell[3]){ a, b, c })
@@ -74,7 +79,7 @@ static void test_oracle_a_write512_then_madvise(void **state)
 
 	o_prog(&p, 511, 256);
 	t_touch(&p, 0, A, N, true);
-	o_check(&p, CELLS(OK, OK, OK));
+	o_check(&p, "512E", CELLS(OK, OK, OK));
 }
 
 /* MADV_HUGEPAGE before the faults: THP from the fault path. */
@@ -82,20 +87,17 @@ static void test_oracle_a_madvise_then_write512(void **state)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
 	o_prog(&p, 511, 256);
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	t_touch(&p, 0, A, N, true);
 	step = t_khugepaged(&p, 0, A);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_PMD_MAPPED);
-		T_TOTAL(&r, pmd_thps[0], 1);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),       MALL("512H") },
+		{ RESULT(step),           ALL(SCAN_PMD_MAPPED) },
+		{ PMD_THPS(0),            ALL(1) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -115,7 +117,7 @@ static void test_oracle_a_never_at_fault(void **state)
 	t_touch(&p, 0, A + 4 * N, 1, true);
 	t_madvise(&p, 0, A, N, KHP_ADV_NOHUGEPAGE);
 	t_touch(&p, 0, A, N, true);
-	o_check_n(&p, CELLS(OK, OK, OK), 1);
+	o_check_n(&p, "512E", CELLS(OK, OK, OK), 1);
 }
 
 /* ---- b: max_ptes_none boundaries ------------------------------------------- */
@@ -126,7 +128,7 @@ static void test_oracle_b_write1_none511(void **state)
 
 	o_prog(&p, 511, 256);
 	t_touch(&p, 0, A, 1, true);
-	o_check(&p, CELLS(OK, OK, OK));
+	o_check(&p, "1E 511.", CELLS(OK, OK, OK));
 }
 
 static void test_oracle_b_write1_none0(void **state)
@@ -135,7 +137,7 @@ static void test_oracle_b_write1_none0(void **state)
 
 	o_prog(&p, 0, 256);
 	t_touch(&p, 0, A, 1, true);
-	o_check(&p, CELLS(NONE, NONE, NONE));
+	o_check(&p, "1E 511.", CELLS(NONE, NONE, NONE));
 }
 
 static void test_oracle_b_write256_none256(void **state)
@@ -144,7 +146,7 @@ static void test_oracle_b_write256_none256(void **state)
 
 	o_prog(&p, 256, 256);
 	t_touch(&p, 0, A, 256, true);
-	o_check(&p, CELLS(OK, OK, OK));
+	o_check(&p, "256E 256.", CELLS(OK, OK, OK));
 }
 
 static void test_oracle_b_write256_none255(void **state)
@@ -153,7 +155,7 @@ static void test_oracle_b_write256_none255(void **state)
 
 	o_prog(&p, 255, 256);
 	t_touch(&p, 0, A, 256, true);
-	o_check(&p, CELLS(NONE, NONE, NONE));
+	o_check(&p, "256E 256.", CELLS(NONE, NONE, NONE));
 }
 
 /* 511 zero-page PTEs count as none. */
@@ -164,7 +166,7 @@ static void test_oracle_b_read512_write1_none0(void **state)
 	o_prog(&p, 0, 256);
 	t_touch(&p, 0, A, N, false);
 	t_touch(&p, 0, A, 1, true);
-	o_check(&p, CELLS(NONE, NONE, NONE));
+	o_check(&p, "1E 511*0", CELLS(NONE, NONE, NONE));
 }
 
 /* ---- c: fork, the parent CoWs its first n pages -------------------------------- */
@@ -172,13 +174,14 @@ static void test_oracle_b_read512_write1_none0(void **state)
 static void c_layout(unsigned n, unsigned shared, const struct cell cells[3])
 {
 	struct khp_program p;
+	char spec[T_SPEC_MAX];
 
 	o_prog(&p, 511, shared);
 	t_touch(&p, 0, A, N, true);
 	t_fork(&p, 0, 1);
 	if (n)
 		t_touch(&p, 0, A, n, true);
-	o_check(&p, cells);
+	o_check(&p, T_MAP_RUNS(spec, n, 'E', N - n, 's'), cells);
 }
 
 static void test_oracle_c_fork_n8_shared0(void **state)
@@ -215,10 +218,10 @@ static void test_oracle_c_fork_childwrites_parent_ro_shared0(void **state)
 	t_touch(&p, 0, A, N, true);
 	t_fork(&p, 0, 1);
 	t_touch(&p, 1, A, N, true);
-	o_check(&p, CELLS(RO, RO, OK));
+	o_check(&p, "512e", CELLS(RO, RO, OK));
 }
 
-/* ---- d: a PTE-mapped THP shared with a child (oracle.md section 5) ----------------- */
+/* ---- d: a PTE-mapped THP shared with a child --------------------------------------- */
 
 /*
  * Common part: MADV_HUGEPAGE, write 512 -> PMD THP; MADV_NOHUGEPAGE; fork
@@ -243,10 +246,12 @@ static void test_oracle_d1_child_pmd_p0unmapped(void **state)
 	t_dontneed(&p, 0, A, 1);
 	t_dontneed(&p, 0, A + 256, 256);
 	t_touch(&p, 0, A + 300, 1, true);
-	o_check(&p, CELLS(SHARED, SHARED, SHARED));
+	o_check(&p, "1. 255s 44. 1E 211.", CELLS(SHARED, SHARED, SHARED));
 }
 
 /* d2: both PTE-map 1..255, subpage 0 mapped by nobody; + parent page 300. */
+#define D2_MAP "1. 255s 44. 1E 211."
+
 static void d2_prog(struct khp_program *p, unsigned shared)
 {
 	d_prog(p, shared, true);
@@ -262,7 +267,7 @@ static void test_oracle_d2_both_pte_p0unmapped(void **state)
 	struct khp_program p;
 
 	d2_prog(&p, 0);
-	o_check(&p, CELLS(SHARED, OK, SHARED));
+	o_check(&p, D2_MAP, CELLS(SHARED, OK, SHARED));
 }
 
 /*
@@ -275,44 +280,29 @@ static void test_oracle_d2_both_pte_p0unmapped(void **state)
 static void test_oracle_d2_trace_counters(void **state)
 {
 	struct khp_program p;
-	struct t_run r;
 	size_t step;
 
 	d2_prog(&p, 0);
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),          MALL(D2_MAP) },
+		{ RESULT(step),              K3(SCAN_EXCEED_SHARED_PTE, SCAN_SUCCEED,
+					        SCAN_EXCEED_SHARED_PTE) },
+		{ REC(step, writable),       K3(0, 1, NA) },
+		{ REC(step, referenced),     K3(0, 256, 0) },
+		{ REC(step, none_or_zero),   K3(1, 256, 1) },
+		{ REC(step, shared),         K3(1, 0, 1) },
+		{ REC(step, unmapped),       K3(0, 0, NA) },
+		{ REC(step, shared_exact),   K3(NA, 255, NA) },
+		{ VERDICT(step),             K3(KHP_VERDICT_AGREE, KHP_VERDICT_FALSE_NEGATIVE,
+					        KHP_VERDICT_AGREE) },
+		{ REC(step, dup_pages),      K3(NA, 255, NA) },
+		{ REC(step, fn_waste_pages), K3(NA, 255, NA) },
+		{ REC(step, fill_pages),     K3(NA, 256, NA) },
+	};
 
-	T_RUN(&r, &p, "linux-6.1");
-	T_RESULT(&r, step, SCAN_EXCEED_SHARED_PTE);
-	T_EQ(&r, step, writable, false);
-	T_EQ(&r, step, referenced, 0);
-	T_EQ(&r, step, none_or_zero, 1);
-	T_EQ(&r, step, shared, 1);
-	T_EQ(&r, step, unmapped, 0);
-	T_VERDICT(&r, step, KHP_VERDICT_AGREE);
-	t_run_free(&r);
-
-	T_RUN(&r, &p, "linux-6.12");
-	T_RESULT(&r, step, SCAN_SUCCEED);
-	T_EQ(&r, step, writable, true);
-	T_EQ(&r, step, referenced, 256);
-	T_EQ(&r, step, none_or_zero, 256);
-	T_EQ(&r, step, shared, 0);
-	T_EQ(&r, step, unmapped, 0);
-	T_EQ(&r, step, shared_exact, 255);
-	T_VERDICT(&r, step, KHP_VERDICT_FALSE_NEGATIVE);
-	T_EQ(&r, step, dup_pages, 255);
-	T_EQ(&r, step, fn_waste_pages, 255);
-	T_EQ(&r, step, fill_pages, 256);
-	t_run_free(&r);
-
-	T_RUN(&r, &p, "linux-7.3");
-	T_RESULT(&r, step, SCAN_EXCEED_SHARED_PTE);
-	T_EQ(&r, step, referenced, 0);
-	T_EQ(&r, step, none_or_zero, 1);
-	T_EQ(&r, step, shared, 1);
-	T_VERDICT(&r, step, KHP_VERDICT_AGREE);
-	t_run_free(&r);
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -326,7 +316,7 @@ static void test_oracle_d3_child0_255_parent1_255(void **state)
 	t_dontneed(&p, 0, A + 256, 256);
 	t_dontneed(&p, 1, A + 256, 256);
 	t_touch(&p, 0, A + 300, 1, true);
-	o_check(&p, CELLS(SHARED, OK, SHARED));
+	o_check(&p, "1. 255s 44. 1E 211.", CELLS(SHARED, OK, SHARED));
 }
 
 /* d4 (control): both map 0..255: subpage 0 mapped twice. */
@@ -338,7 +328,7 @@ static void test_oracle_d4_both_pte_p0shared(void **state)
 	t_dontneed(&p, 0, A + 256, 256);
 	t_dontneed(&p, 1, A + 256, 256);
 	t_touch(&p, 0, A + 300, 1, true);
-	o_check(&p, CELLS(SHARED, SHARED, SHARED));
+	o_check(&p, "256s 44. 1E 211.", CELLS(SHARED, SHARED, SHARED));
 }
 
 /* d5: both 1..255; the parent CoW-copies page 100 (writable). */
@@ -352,7 +342,7 @@ static void test_oracle_d5_both_pte_p0unmapped_cow100(void **state)
 	t_dontneed(&p, 1, A, 1);
 	t_dontneed(&p, 1, A + 256, 256);
 	t_touch(&p, 0, A + 100, 1, true);
-	o_check(&p, CELLS(SHARED, OK, SHARED));
+	o_check(&p, "1. 99s 1E 155s 256.", CELLS(SHARED, OK, SHARED));
 }
 
 /* d6: no child, parent PTEs 1..255. */
@@ -363,7 +353,7 @@ static void test_oracle_d6_no_child_ptemapped(void **state)
 	d_prog(&p, 0, false);
 	t_dontneed(&p, 0, A, 1);
 	t_dontneed(&p, 0, A + 256, 256);
-	o_check(&p, CELLS(OK, OK, OK));
+	o_check(&p, "1. 255E 256.", CELLS(OK, OK, OK));
 }
 
 /* d2 with max_ptes_shared = 256: every kernel collapses. */
@@ -372,7 +362,7 @@ static void test_oracle_d2_shared256(void **state)
 	struct khp_program p;
 
 	d2_prog(&p, 256);
-	o_check(&p, CELLS(OK, OK, OK));
+	o_check(&p, D2_MAP, CELLS(OK, OK, OK));
 }
 
 int main(void)

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Every per-PMD scan check and its result code, per profile, at the knob
- * boundaries (KR section 3), MADV_COLLAPSE's errno mapping (KR 3.3), and
+ * Every per-PMD scan check and its result code, per kernel, at the knob
+ * boundaries (hpage_collapse_scan_pmd() [6.1, 6.12], collapse_scan_pmd()
+ * [7.3]), MADV_COLLAPSE's errno mapping (madvise_collapse_errno()), and
  * the record's counters as the mm_khugepaged_scan_pmd tracepoint would
  * show them at the failure point (partial on early exit).
  *
  * Layouts are built on 4 KiB pages (thp=madvise, touch before
- * MADV_HUGEPAGE, as oracle.md section 4 recommends): the MADV_HUGEPAGE
- * makes the VMA eligible and registers the mm (KR 2.3).
+ * MADV_HUGEPAGE, as the real-kernel oracle does, docs/oracle.md): the
+ * MADV_HUGEPAGE makes the VMA eligible and registers the mm
+ * (hugepage_madvise() -> khugepaged_enter_vma()).  Each test draws the
+ * range the scan sees (MAP_BEFORE) and gives each kernel's values in one
+ * row { 6.1, 6.12, 7.3 }.
  */
 #include "khp_test.h"
 
@@ -23,6 +27,13 @@ static void k_prog(struct khp_program *p)
 	t_mmap(p, 0, A, N, T_RW);
 }
 
+/* k_prog with all N pages written. */
+static void k_written(struct khp_program *p)
+{
+	k_prog(p);
+	t_touch(p, 0, A, N, true);
+}
+
 /* MADV_HUGEPAGE, then one khugepaged visit of the range. */
 static size_t k_scan(struct khp_program *p)
 {
@@ -32,8 +43,12 @@ static size_t k_scan(struct khp_program *p)
 
 /* ---- max_ptes_none -------------------------------------------------------- */
 
-/* n none PTEs at the end of the range (or 511 zero + 1 none when n = 512). */
-static size_t none_layout(struct khp_program *p, unsigned max, unsigned n)
+/*
+ * n none PTEs at the end of the range (or 511 zero + 1 none when n = 512),
+ * drawn into spec.
+ */
+static size_t none_layout(struct khp_program *p, unsigned max, unsigned n, char *spec,
+			  size_t len)
 {
 	k_prog(p);
 	t_cfg(p)->max_ptes_none = max;
@@ -41,8 +56,10 @@ static size_t none_layout(struct khp_program *p, unsigned max, unsigned n)
 		t_touch(p, 0, A, 1, true);
 		t_touch(p, 0, A + 1, N - 1, false);
 		t_dontneed(p, 0, A, 1);
+		t_map_runs_(spec, len, 1, '.', N - 1, '0', -1);
 	} else {
 		t_touch(p, 0, A, N - n, true);
+		t_map_runs_(spec, len, N - n, 'E', n, '.', -1);
 	}
 	return k_scan(p);
 }
@@ -50,81 +67,59 @@ static size_t none_layout(struct khp_program *p, unsigned max, unsigned n)
 static void check_none_ok(unsigned max, unsigned n)
 {
 	struct khp_program p;
-	size_t step = none_layout(&p, max, n);
-	unsigned k;
+	char spec[T_SPEC_MAX];
+	size_t step = none_layout(&p, max, n, spec, sizeof(spec));
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),          MALL(spec) },
+		{ RESULT(step),              ALL(SCAN_SUCCEED) },
+		{ REC(step, collapsed),      ALL(1) },
+		{ REC(step, none_or_zero),   ALL(n) },
+		{ REC(step, referenced),     ALL(N - n) },
+		{ REC(step, alloc_pages),    ALL(N) },
+		{ REC(step, fill_pages),     ALL(n) },
+		{ REC(step, freed_pages),    ALL(N - n) },
+		{ REC(step, dup_pages),      ALL(0) },
+		{ REC(step, waste_pages),    ALL(n) },
+		{ PAGES(),                   ALL(N) },
+	};
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_SUCCEED);
-		T_EQ(&r, step, collapsed, true);
-		T_EQ(&r, step, none_or_zero, n);
-		T_EQ(&r, step, referenced, N - n);
-		T_EQ(&r, step, alloc_pages, N);
-		T_EQ(&r, step, fill_pages, n);
-		T_EQ(&r, step, freed_pages, N - n);
-		T_EQ(&r, step, dup_pages, 0);
-		T_EQ(&r, step, waste_pages, n);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
 static void check_none_exceed(unsigned max)
 {
 	struct khp_program p;
+	char spec[T_SPEC_MAX];
 	unsigned n = max + 1;
-	size_t step = none_layout(&p, max, n);
-	unsigned k;
+	size_t step = none_layout(&p, max, n, spec, sizeof(spec));
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),          MALL(spec) },
+		{ RESULT(step),              ALL(SCAN_EXCEED_NONE_PTE) },
+		{ REC(step, collapsed),      ALL(0) },
+		{ REC(step, none_or_zero),   ALL(max + 1) },
+		{ REC(step, referenced),     ALL(n == N ? 0 : N - n) },
+		{ REC(step, unmapped),       ALL(0) },
+		{ REC(step, writable),       K3(n != N, n != N, NA) },
+		{ REC(step, alloc_pages),    ALL(0) },
+	};
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_EXCEED_NONE_PTE);
-		T_EQ(&r, step, collapsed, false);
-		T_EQ(&r, step, none_or_zero, max + 1);
-		T_EQ(&r, step, referenced, n == N ? 0 : N - n);
-		T_EQ(&r, step, unmapped, 0);
-		if (k != KHP_LINUX_7_3)
-			T_EQ(&r, step, writable, n != N);
-		T_EQ(&r, step, alloc_pages, 0);
-		t_run_free(&r);
-	}
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
-static void test_max_ptes_none_0(void **state)
+static void check_none(unsigned max)
 {
-	check_none_ok(0, 0);
-	check_none_exceed(0);
+	check_none_ok(max, max);
+	check_none_exceed(max);
 }
 
-static void test_max_ptes_none_1(void **state)
-{
-	check_none_ok(1, 1);
-	check_none_exceed(1);
-}
-
-static void test_max_ptes_none_255(void **state)
-{
-	check_none_ok(255, 255);
-	check_none_exceed(255);
-}
-
-static void test_max_ptes_none_256(void **state)
-{
-	check_none_ok(256, 256);
-	check_none_exceed(256);
-}
-
-static void test_max_ptes_none_511(void **state)
-{
-	check_none_ok(511, 511);
-	check_none_exceed(511);   /* 511 zero-page PTEs + 1 none */
-}
+static void test_max_ptes_none_0(void **state)   { check_none(0); }
+static void test_max_ptes_none_1(void **state)   { check_none(1); }
+static void test_max_ptes_none_255(void **state) { check_none(255); }
+static void test_max_ptes_none_256(void **state) { check_none(256); }
+/* exceeded by 511 zero-page PTEs + 1 none */
+static void test_max_ptes_none_511(void **state) { check_none(511); }
 
 /* ---- max_ptes_shared ------------------------------------------------------ */
 
@@ -132,61 +127,57 @@ static void test_max_ptes_none_511(void **state)
  * All 512 pages written, fork; the parent writes (CoWs) its first 512 - s
  * pages, so s small pages at the end stay shared with the live child.
  */
-static size_t shared_layout(struct khp_program *p, unsigned max, unsigned s)
+static size_t shared_layout(struct khp_program *p, unsigned max, unsigned s, char *spec,
+			    size_t len)
 {
-	k_prog(p);
+	k_written(p);
 	t_cfg(p)->max_ptes_shared = max;
-	t_touch(p, 0, A, N, true);
 	t_fork(p, 0, 1);
 	if (s < N)
 		t_touch(p, 0, A, N - s, true);
+	t_map_runs_(spec, len, N - s, 'E', s, 's', -1);
 	return k_scan(p);
 }
 
 static void check_shared(unsigned max)
 {
 	struct khp_program p;
+	char spec[T_SPEC_MAX];
 	size_t step;
-	unsigned k;
 
 	/* s = max: passes */
-	step = shared_layout(&p, max, max);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_SUCCEED);
-		T_EQ(&r, step, collapsed, true);
-		T_EQ(&r, step, shared, max);
-		T_EQ(&r, step, shared_exact, max);
-		T_VERDICT(&r, step, KHP_VERDICT_AGREE);
-		T_EQ(&r, step, alloc_pages, N);
-		T_EQ(&r, step, dup_pages, max);
-		T_EQ(&r, step, freed_pages, N - max);
-		T_EQ(&r, step, waste_pages, max);
-		T_EQ(&r, step, fn_waste_pages, 0);
-		t_run_free(&r);
-	}
+	step = shared_layout(&p, max, max, spec, sizeof(spec));
+	const struct t_row pass[] = {
+		{ MAP_BEFORE(step),           MALL(spec) },
+		{ RESULT(step),               ALL(SCAN_SUCCEED) },
+		{ REC(step, collapsed),       ALL(1) },
+		{ REC(step, shared),          ALL(max) },
+		{ REC(step, shared_exact),    ALL(max) },
+		{ VERDICT(step),              ALL(KHP_VERDICT_AGREE) },
+		{ REC(step, alloc_pages),     ALL(N) },
+		{ REC(step, dup_pages),       ALL(max) },
+		{ REC(step, freed_pages),     ALL(N - max) },
+		{ REC(step, waste_pages),     ALL(max) },
+		{ REC(step, fn_waste_pages),  ALL(0) },
+	};
+	T_KERNELS(&p, pass);
 	khp_program_free(&p);
 
 	/* s = max + 1: the scan stops at the (max+1)th shared PTE */
-	step = shared_layout(&p, max, max + 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_EXCEED_SHARED_PTE);
-		T_EQ(&r, step, collapsed, false);
-		T_EQ(&r, step, shared, max + 1);
-		T_EQ(&r, step, shared_exact, max + 1);
-		T_VERDICT(&r, step, KHP_VERDICT_AGREE);
+	step = shared_layout(&p, max, max + 1, spec, sizeof(spec));
+	const struct t_row stop[] = {
+		{ MAP_BEFORE(step),           MALL(spec) },
+		{ RESULT(step),               ALL(SCAN_EXCEED_SHARED_PTE) },
+		{ REC(step, collapsed),       ALL(0) },
+		{ REC(step, shared),          ALL(max + 1) },
+		{ REC(step, shared_exact),    ALL(max + 1) },
+		{ VERDICT(step),              ALL(KHP_VERDICT_AGREE) },
 		/* (511 - max) own young pages, then max shared young pages passed */
-		T_EQ(&r, step, referenced, N - 1);
-		T_EQ(&r, step, none_or_zero, 0);
-		if (k != KHP_LINUX_7_3)
-			T_EQ(&r, step, writable, max + 1 < N);
-		t_run_free(&r);
-	}
+		{ REC(step, referenced),      ALL(N - 1) },
+		{ REC(step, none_or_zero),    ALL(0) },
+		{ REC(step, writable),        K3(max + 1 < N, max + 1 < N, NA) },
+	};
+	T_KERNELS(&p, stop);
 	khp_program_free(&p);
 }
 
@@ -202,10 +193,9 @@ static void test_max_ptes_shared_511(void **state) { check_shared(511); }
 /* All written, the first n paged out (swap=true), the rest young. */
 static size_t swap_layout(struct khp_program *p, unsigned max, unsigned n)
 {
-	k_prog(p);
+	k_written(p);
 	t_cfg(p)->swap = true;
 	t_cfg(p)->max_ptes_swap = max;
-	t_touch(p, 0, A, N, true);
 	t_madvise(p, 0, A, n, KHP_ADV_PAGEOUT);
 	return k_scan(p);
 }
@@ -213,30 +203,31 @@ static size_t swap_layout(struct khp_program *p, unsigned max, unsigned n)
 static void check_swap(unsigned max, unsigned n)
 {
 	struct khp_program p;
+	char spec[T_SPEC_MAX];
 	size_t step = swap_layout(&p, max, n);
-	unsigned k;
+	const struct t_row pass[] = {
+		{ MAP_BEFORE(step),           MALL(T_MAP_RUNS(spec, n, 'w', N - n, 'E')) },
+		{ RESULT(step),               ALL(SCAN_SUCCEED) },
+		{ REC(step, collapsed),       ALL(1) },
+		{ REC(step, unmapped),        ALL(n) },
+		{ REC(step, referenced),      ALL(N - n) },
+		{ SWAP_SLOTS(),               ALL(0) },
+		{ PAGES(),                    ALL(N) },
+	};
+	const struct t_row stop[] = {
+		{ MAP_BEFORE(step),           MALL(spec) },
+		{ RESULT(step),               ALL(SCAN_EXCEED_SWAP_PTE) },
+		{ REC(step, collapsed),       ALL(0) },
+		{ REC(step, unmapped),        ALL(max + 1) },
+		{ REC(step, referenced),      ALL(0) },
+		{ SWAP_SLOTS(),               ALL(n) },
+		{ PAGES(),                    ALL(N - n) },
+	};
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		if (n <= max) {
-			T_RESULT(&r, step, SCAN_SUCCEED);
-			T_EQ(&r, step, collapsed, true);
-			T_EQ(&r, step, unmapped, n);
-			T_EQ(&r, step, referenced, N - n);
-			T_TOTAL(&r, swap_slots_in_use, 0);
-			T_TOTAL(&r, pages_in_use, N);
-		} else {
-			T_RESULT(&r, step, SCAN_EXCEED_SWAP_PTE);
-			T_EQ(&r, step, collapsed, false);
-			T_EQ(&r, step, unmapped, max + 1);
-			T_EQ(&r, step, referenced, 0);
-			T_TOTAL(&r, swap_slots_in_use, n);
-			T_TOTAL(&r, pages_in_use, N - n);
-		}
-		t_run_free(&r);
-	}
+	if (n <= max)
+		T_KERNELS(&p, pass);
+	else
+		T_KERNELS(&p, stop);
 	khp_program_free(&p);
 }
 
@@ -251,13 +242,12 @@ static void test_pageout_without_swap(void **state)
 	struct khp_program p;
 	size_t step;
 
-	k_prog(&p);
+	k_written(&p);
 	t_cfg(&p)->swap = false;
 	t_cfg(&p)->max_ptes_swap = 0;
-	t_touch(&p, 0, A, N, true);
 	t_madvise(&p, 0, A, 8, KHP_ADV_PAGEOUT);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -269,23 +259,19 @@ static void check_swap_referenced(unsigned aged, enum scan_result exp)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
-	k_prog(&p);
+	k_written(&p);
 	t_cfg(&p)->swap = true;
-	t_touch(&p, 0, A, N, true);
 	t_madvise(&p, 0, A, 1, KHP_ADV_PAGEOUT);
 	t_age(&p, 0, A + 1, aged);
 	step = k_scan(&p);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, exp);
-		T_EQ(&r, step, unmapped, 1);
-		T_EQ(&r, step, referenced, 511 - aged);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL("1w 511E") },
+		{ RESULT(step),               ALL(exp) },
+		{ REC(step, unmapped),        ALL(1) },
+		{ REC(step, referenced),      ALL(511 - aged) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -299,28 +285,29 @@ static void test_referenced_255_with_swap(void **state)
 	check_swap_referenced(256, SCAN_LACK_REFERENCED_PAGE);
 }
 
-/* KR 3.1 example: 1 swap + 200 young present + 311 none -> LACK_REFERENCED. */
-static void test_referenced_kr_example(void **state)
+/*
+ * 1 swap + 200 young present + 311 none -> LACK_REFERENCED_PAGE: the
+ * swap-in rule counts referenced over the present pages only
+ * (`unmapped && referenced < HPAGE_PMD_NR / 2`).
+ */
+static void test_referenced_swap_and_none(void **state)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
 	k_prog(&p);
 	t_cfg(&p)->swap = true;
 	t_touch(&p, 0, A, 201, true);
 	t_madvise(&p, 0, A + 200, 1, KHP_ADV_PAGEOUT);
 	step = k_scan(&p);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_LACK_REFERENCED_PAGE);
-		T_EQ(&r, step, unmapped, 1);
-		T_EQ(&r, step, referenced, 200);
-		T_EQ(&r, step, none_or_zero, 311);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL("200E 1w 311.") },
+		{ RESULT(step),               ALL(SCAN_LACK_REFERENCED_PAGE) },
+		{ REC(step, unmapped),        ALL(1) },
+		{ REC(step, referenced),      ALL(200) },
+		{ REC(step, none_or_zero),    ALL(311) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -330,11 +317,10 @@ static void test_referenced_one_young(void **state)
 	struct khp_program p;
 	size_t step;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_age(&p, 0, A, N - 1);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
@@ -343,26 +329,22 @@ static void test_lack_referenced_page(void **state)
 {
 	struct khp_program p;
 	size_t step, cstep;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_age_mm(&p, 0);
 	step = k_scan(&p);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_LACK_REFERENCED_PAGE);
-		T_EQ(&r, step, referenced, 0);
-		T_EQ(&r, step, collapsed, false);
-		T_RESULT(&r, cstep, SCAN_SUCCEED);
-		T_ERRNO(&r, cstep, 0);
-		T_EQ(&r, cstep, collapsed, true);
-		T_EQ(&r, cstep, referenced, 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ RESULT(step),               ALL(SCAN_LACK_REFERENCED_PAGE) },
+		{ REC(step, referenced),      ALL(0) },
+		{ REC(step, collapsed),       ALL(0) },
+		{ RESULT(cstep),              ALL(SCAN_SUCCEED) },
+		{ ERRNO(cstep),               ALL(0) },
+		{ REC(cstep, collapsed),      ALL(1) },
+		{ REC(cstep, referenced),     ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -371,77 +353,65 @@ static void test_lack_referenced_page(void **state)
 /*
  * mprotect(PROT_READ) after writing: 6.1 / 6.12 refuse (PAGE_RO, in
  * khugepaged and MADV_COLLAPSE: EINVAL); 7.3 has no writable rule and
- * installs a read-only PMD (KR 3.2).
+ * installs a read-only PMD (collapse_huge_page() keeps vma->vm_page_prot).
  */
 static void test_page_ro(void **state)
 {
 	struct khp_program p;
-	struct khp_world *w;
 	size_t step, cstep;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_mprotect(&p, 0, A, N, false);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_SUCCEED);
-	for (k = 0; k < KHP_LINUX_7_3; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_EQ(&r, step, writable, false);
-		T_EQ(&r, step, referenced, N);
-		T_EQ(&r, step, none_or_zero, 0);
-		t_run_free(&r);
-	}
-	w = T_WORLD(&p, "linux-7.3");
-	T_W_EQ(w, 0, A, "PMD-mapped after the 7.3 collapse", T_PTE(w, 0, A).kind, KHP_PTE_PMD);
-	T_W_EQ(w, 0, A, "the new PMD is read-only", T_PTE(w, 0, A).write, false);
-	khp_world_free(w);
+	const struct t_row scan[] = {
+		{ MAP_BEFORE(step),           MALL("512e") },
+		{ RESULT(step),               K3(SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_SUCCEED) },
+		{ REC(step, writable),        K3(0, 0, NA) },
+		{ REC(step, referenced),      K3(N, N, NA) },
+		{ REC(step, none_or_zero),    K3(0, 0, NA) },
+		{ MAP(0, A),                  M3("512e", "512e", "512H") },
+		{ KIND(0, A),                 K3(NA, NA, KHP_PTE_PMD), "after the 7.3 collapse" },
+		{ WRITE(0, A),                K3(NA, NA, 0), "the new PMD is read-only" },
+	};
+	T_KERNELS(&p, scan);
 	khp_program_free(&p);
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_mprotect(&p, 0, A, N, false);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, cstep, k == KHP_LINUX_7_3 ? SCAN_SUCCEED : SCAN_PAGE_RO);
-		T_ERRNO(&r, cstep, k == KHP_LINUX_7_3 ? 0 : EINVAL);
-		T_EQ(&r, cstep, collapsed, k == KHP_LINUX_7_3);
-		t_run_free(&r);
-	}
+	const struct t_row collapse[] = {
+		{ MAP_BEFORE(cstep),          MALL("512e") },
+		{ RESULT(cstep),              K3(SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_SUCCEED) },
+		{ ERRNO(cstep),               K3(EINVAL, EINVAL, 0) },
+		{ REC(cstep, collapsed),      K3(0, 0, 1) },
+	};
+	T_KERNELS(&p, collapse);
 	khp_program_free(&p);
 }
 
-/* ---- PMD-level results -------------------------------------------------------- */
+/* ---- PMD-level results: find_pmd_or_thp_or_none() ---------------------------- */
 
 /* THP at fault: khugepaged sees PMD_MAPPED; MADV_COLLAPSE counts it as success. */
 static void test_pmd_mapped(void **state)
 {
 	struct khp_program p;
 	size_t step, cstep;
-	unsigned k;
 
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, N, T_RW | T_HUGE);
 	t_touch(&p, 0, A, N, true);
 	step = t_khugepaged(&p, 0, A);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_PMD_MAPPED);
-		T_EQ(&r, step, alloc_pages, 0);
-		T_RESULT(&r, cstep, SCAN_PMD_MAPPED);
-		T_ERRNO(&r, cstep, 0);
-		T_EQ(&r, cstep, alloc_pages, 0);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL("512H") },
+		{ RESULT(step),               ALL(SCAN_PMD_MAPPED) },
+		{ REC(step, alloc_pages),     ALL(0) },
+		{ RESULT(cstep),              ALL(SCAN_PMD_MAPPED) },
+		{ ERRNO(cstep),               ALL(0) },
+		{ REC(cstep, alloc_pages),    ALL(0) },
+		{ PAGES(),                    ALL(N) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -450,7 +420,6 @@ static void test_pmd_none_untouched(void **state)
 {
 	struct khp_program p;
 	size_t step, cstep;
-	unsigned k;
 
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, 2 * N, T_RW);
@@ -458,23 +427,22 @@ static void test_pmd_none_untouched(void **state)
 	t_madvise(&p, 0, A, 2 * N, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A + N);
 	cstep = t_collapse(&p, 0, A + N, N);
-	T_RESULTS3(&p, step, SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, cstep, k == KHP_LINUX_7_3 ? SCAN_NO_PTE_TABLE : SCAN_PMD_NONE);
-		T_ERRNO(&r, cstep, EINVAL);
-		T_EQ(&r, step, none_or_zero, 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP(0, A),                  MALL("1E 511.") },
+		{ MAP_BEFORE(step),           MALL("512_") },
+		{ RESULT(step),               K3(SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE) },
+		{ RESULT(cstep),              K3(SCAN_PMD_NONE, SCAN_PMD_NONE, SCAN_NO_PTE_TABLE) },
+		{ ERRNO(cstep),               ALL(EINVAL) },
+		{ REC(step, none_or_zero),    ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
 /*
  * No PMD table at all (mm_find_pmd() returns NULL: nothing was ever faulted
- * in this 1 GiB PUD range): SCAN_PMD_NULL on 6.1 / 6.12 (KR 3, step 1).
- * The VMA straddles the 1 GiB boundary; only its first page is touched.
+ * in this 1 GiB PUD range): SCAN_PMD_NULL on 6.1 / 6.12.  The VMA
+ * straddles the 1 GiB boundary; only its first page is touched.
  */
 static void test_pmd_null_no_pud(void **state)
 {
@@ -487,7 +455,12 @@ static void test_pmd_null_no_pud(void **state)
 	t_touch(&p, 0, gib - N, 1, true);
 	t_madvise(&p, 0, gib - N, 2 * N, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, gib);
-	T_RESULTS3(&p, step, SCAN_PMD_NULL, SCAN_PMD_NULL, SCAN_NO_PTE_TABLE);
+	const struct t_row rows[] = {
+		{ MAP(0, gib - N),            MALL("1E 511.") },
+		{ MAP_BEFORE(step),           MALL("512_") },
+		{ RESULT(step),               K3(SCAN_PMD_NULL, SCAN_PMD_NULL, SCAN_NO_PTE_TABLE) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -500,28 +473,25 @@ static void test_whole_pmd_dontneed_pt_reclaim(void **state)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_dontneed(&p, 0, A, N);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE, SCAN_NO_PTE_TABLE);
-	for (k = 0; k < KHP_LINUX_7_3; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_EQ(&r, step, none_or_zero, N);
-		t_run_free(&r);
-	}
+	const struct t_row whole[] = {
+		{ MAP_BEFORE(step),           M3("512.", "512.", "512_") },
+		{ RESULT(step),               K3(SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE,
+					         SCAN_NO_PTE_TABLE) },
+		{ REC(step, none_or_zero),    K3(N, N, NA) },
+	};
+	T_KERNELS(&p, whole);
 	khp_program_free(&p);
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_dontneed(&p, 0, A, N / 2);
 	t_dontneed(&p, 0, A + N / 2, N / 2);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE);
+	T_SCAN3(&p, step, "512.", SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_NONE_PTE,
+		SCAN_EXCEED_NONE_PTE);
 	khp_program_free(&p);
 }
 
@@ -532,36 +502,33 @@ static void test_page_count_pin(void **state)
 {
 	struct khp_program p;
 	size_t step, cstep;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_pin(&p, 0, A + 5);
 	step = k_scan(&p);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_PAGE_COUNT);
-		T_EQ(&r, step, referenced, 5);
-		T_EQ(&r, step, none_or_zero, 0);
-		if (k != KHP_LINUX_7_3)
-			T_EQ(&r, step, writable, true);
-		T_RESULT(&r, cstep, SCAN_PAGE_COUNT);
-		T_ERRNO(&r, cstep, EAGAIN);
-		T_EQ(&r, cstep, collapsed, false);
-		t_run_free(&r);
-	}
+	const struct t_row pinned[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ RESULT(step),               ALL(SCAN_PAGE_COUNT) },
+		{ REC(step, referenced),      ALL(5) },
+		{ REC(step, none_or_zero),    ALL(0) },
+		{ REC(step, writable),        K3(1, 1, NA) },
+		{ RESULT(cstep),              ALL(SCAN_PAGE_COUNT) },
+		{ ERRNO(cstep),               ALL(EAGAIN) },
+		{ REC(cstep, collapsed),      ALL(0) },
+	};
+	T_KERNELS(&p, pinned);
 	khp_program_free(&p);
 
 	/* unpinned again: collapses */
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_pin(&p, 0, A + 5);
 	t_unpin(&p, 0, A + 5);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	const struct t_row unpinned[] = {
+		{ RESULT(step),               ALL(SCAN_SUCCEED) },
+	};
+	T_KERNELS(&p, unpinned);
 	khp_program_free(&p);
 }
 
@@ -570,35 +537,27 @@ static void test_page_lazyfree(void **state)
 {
 	struct khp_program p;
 	size_t step, cstep;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_madvise(&p, 0, A + 5, 1, KHP_ADV_FREE);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_PAGE_LAZYFREE);
-	{
-		struct t_run r;
-
-		T_RUN(&r, &p, "linux-7.3");
-		T_EQ(&r, step, referenced, 5);
-		T_EQ(&r, step, collapsed, false);
-		t_run_free(&r);
-	}
+	const struct t_row scan[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ RESULT(step),               K3(SCAN_SUCCEED, SCAN_SUCCEED, SCAN_PAGE_LAZYFREE) },
+		{ REC(step, referenced),      K3(NA, NA, 5) },
+		{ REC(step, collapsed),       K3(NA, NA, 0) },
+	};
+	T_KERNELS(&p, scan);
 	khp_program_free(&p);
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_madvise(&p, 0, A + 5, 1, KHP_ADV_FREE);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, cstep, SCAN_SUCCEED);
-		T_ERRNO(&r, cstep, 0);
-		t_run_free(&r);
-	}
+	const struct t_row collapse[] = {
+		{ RESULT(cstep),              ALL(SCAN_SUCCEED) },
+		{ ERRNO(cstep),               ALL(0) },
+	};
+	T_KERNELS(&p, collapse);
 	khp_program_free(&p);
 }
 
@@ -607,42 +566,34 @@ static void test_alloc_huge_page_fail(void **state)
 {
 	struct khp_program p;
 	size_t step, step2, cstep, cstep2;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	t_fail_alloc(&p, 1);
 	step = t_khugepaged(&p, 0, A);
 	step2 = t_khugepaged(&p, 0, A);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_ALLOC_HUGE_PAGE_FAIL);
-		T_EQ(&r, step, collapsed, false);
-		T_EQ(&r, step, alloc_pages, 0);
-		T_RESULT(&r, step2, SCAN_SUCCEED);
-		T_EQ(&r, step2, collapsed, true);
-		t_run_free(&r);
-	}
+	const struct t_row scan[] = {
+		{ MAP_BEFORE(step2),          MALL("512E") },
+		{ RESULT(step),               ALL(SCAN_ALLOC_HUGE_PAGE_FAIL) },
+		{ REC(step, collapsed),       ALL(0) },
+		{ REC(step, alloc_pages),     ALL(0) },
+		{ RESULT(step2),              ALL(SCAN_SUCCEED) },
+		{ REC(step2, collapsed),      ALL(1) },
+	};
+	T_KERNELS(&p, scan);
 	khp_program_free(&p);
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_fail_alloc(&p, 1);
 	cstep = t_collapse(&p, 0, A, N);
 	cstep2 = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, cstep, SCAN_ALLOC_HUGE_PAGE_FAIL);
-		T_ERRNO(&r, cstep, ENOMEM);
-		T_RESULT(&r, cstep2, SCAN_SUCCEED);
-		T_ERRNO(&r, cstep2, 0);
-		t_run_free(&r);
-	}
+	const struct t_row collapse[] = {
+		{ RESULT(cstep),              ALL(SCAN_ALLOC_HUGE_PAGE_FAIL) },
+		{ ERRNO(cstep),               ALL(ENOMEM) },
+		{ RESULT(cstep2),             ALL(SCAN_SUCCEED) },
+		{ ERRNO(cstep2),              ALL(0) },
+	};
+	T_KERNELS(&p, collapse);
 	khp_program_free(&p);
 }
 
@@ -655,7 +606,6 @@ static void test_counters_partial_on_early_exit(void **state)
 {
 	struct khp_program p;
 	size_t step;
-	unsigned k;
 
 	k_prog(&p);
 	t_cfg(&p)->swap = true;
@@ -664,37 +614,32 @@ static void test_counters_partial_on_early_exit(void **state)
 	t_madvise(&p, 0, A + 200, 10, KHP_ADV_PAGEOUT);
 	t_pin(&p, 0, A + 300);
 	step = k_scan(&p);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, SCAN_PAGE_COUNT);
-		T_EQ(&r, step, none_or_zero, 100);
-		T_EQ(&r, step, unmapped, 10);
-		T_EQ(&r, step, referenced, 190);
-		T_EQ(&r, step, shared, 0);
-		if (k != KHP_LINUX_7_3)
-			T_EQ(&r, step, writable, true);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL("100E 100. 10w 302E") },
+		{ RESULT(step),               ALL(SCAN_PAGE_COUNT) },
+		{ REC(step, none_or_zero),    ALL(100) },
+		{ REC(step, unmapped),        ALL(10) },
+		{ REC(step, referenced),      ALL(190) },
+		{ REC(step, shared),          ALL(0) },
+		{ REC(step, writable),        K3(1, 1, NA) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
-/* ---- not visited ------------------------------------------------------------------ */
+/* ---- not visited: khugepaged_scan_mm_slot() skips the range ------------------------ */
 
-static void check_not_visited(const struct khp_program *p, size_t step)
+/* The khugepaged step saw spec and did not visit the range, in every kernel. */
+static void check_not_visited(const struct khp_program *p, size_t step, const char *spec)
 {
-	unsigned k;
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(step),           MALL(spec) },
+		{ RESULT(step),               ALL(KHP_NOT_VISITED) },
+		{ REC(step, collapsed),       ALL(0) },
+		{ VERDICT(step),              ALL(KHP_VERDICT_NONE) },
+	};
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, p, t_kernel_profiles[k]);
-		T_RESULT(&r, step, KHP_NOT_VISITED);
-		T_EQ(&r, step, collapsed, false);
-		T_VERDICT(&r, step, KHP_VERDICT_NONE);
-		t_run_free(&r);
-	}
+	T_KERNELS(p, rows);
 }
 
 /* thp=madvise and no MADV_HUGEPAGE: the VMA is not eligible. */
@@ -703,10 +648,9 @@ static void test_not_visited_vma_not_eligible(void **state)
 	struct khp_program p;
 	size_t step;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	step = t_khugepaged(&p, 0, A);
-	check_not_visited(&p, step);
+	check_not_visited(&p, step, "512E");
 	khp_program_free(&p);
 }
 
@@ -715,23 +659,18 @@ static void test_not_visited_thp_never(void **state)
 {
 	struct khp_program p;
 	size_t step, cstep;
-	unsigned k;
 
-	k_prog(&p);
+	k_written(&p);
 	t_cfg(&p)->thp = KHP_THP_NEVER;
-	t_touch(&p, 0, A, N, true);
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A);
 	cstep = t_collapse(&p, 0, A, N);
-	check_not_visited(&p, step);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, cstep, SCAN_SUCCEED);
-		T_ERRNO(&r, cstep, 0);
-		t_run_free(&r);
-	}
+	check_not_visited(&p, step, "512E");
+	const struct t_row collapse[] = {
+		{ RESULT(cstep),              ALL(SCAN_SUCCEED) },
+		{ ERRNO(cstep),               ALL(0) },
+	};
+	T_KERNELS(&p, collapse);
 	khp_program_free(&p);
 }
 
@@ -749,15 +688,15 @@ static void test_not_visited_nohugepage(void **state)
 	t_touch(&p, 0, A + 4 * N, 1, true);     /* THP fault: registers the mm */
 	step = t_khugepaged(&p, 0, A);
 	other = t_khugepaged(&p, 0, A + 4 * N);
-	check_not_visited(&p, step);
-	T_RESULTS3(&p, other, SCAN_PMD_MAPPED, SCAN_PMD_MAPPED, SCAN_PMD_MAPPED);
+	check_not_visited(&p, step, "512E");
+	T_SCAN3(&p, other, "512H", SCAN_PMD_MAPPED, SCAN_PMD_MAPPED, SCAN_PMD_MAPPED);
 	khp_program_free(&p);
 }
 
 /*
  * An eligible VMA (thp=always, anon_vma present) in an mm that was never
  * registered: the only fault hit a PMD range not inside the VMA, which
- * falls back to 4 KiB before khugepaged_enter_vma (KR 2.3).
+ * falls back to 4 KiB before khugepaged_enter_vma() (do_anonymous_page()).
  */
 static void test_not_visited_mm_not_registered(void **state)
 {
@@ -769,7 +708,7 @@ static void test_not_visited_mm_not_registered(void **state)
 	t_mmap(&p, 0, A, N + 88, T_RW);
 	t_touch(&p, 0, A + N + 10, 1, true);
 	step = t_khugepaged(&p, 0, A);
-	check_not_visited(&p, step);
+	check_not_visited(&p, step, "512_");
 	khp_program_free(&p);
 }
 
@@ -785,43 +724,40 @@ static void test_not_visited_range_not_in_vma(void **state)
 	t_madvise(&p, 0, A, N + 88, KHP_ADV_HUGEPAGE);
 	step = t_khugepaged(&p, 0, A + N + 10);
 	first = t_khugepaged(&p, 0, A);
-	check_not_visited(&p, step);
-	T_RESULTS3(&p, first, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	check_not_visited(&p, step, "88E 424~");
+	T_SCAN3(&p, first, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
-/* ---- MADV_COLLAPSE errno mapping (KR 3.3) --------------------------------------- */
+/* ---- madvise_collapse() and madvise_collapse_errno() ------------------------------- */
 
 /* A never-faulted VMA: no anon_vma, the entry check fails: EINVAL everywhere. */
 static void test_collapse_untouched_einval(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
 	k_prog(&p);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, cstep, EINVAL);
-		T_EQ(&r, cstep, collapsed, false);
-		T_TOTAL(&r, pages_in_use, 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512_") },
+		{ ERRNO(cstep),               ALL(EINVAL) },
+		{ REC(cstep, collapsed),      ALL(0) },
+		{ PAGES(),                    ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
 /*
  * Only none / zero-page PTEs in an existing PTE table: 7.3 installs a
- * zero-filled THP (KR 3.2); 6.1 / 6.12 end with PAGE_RO -> EINVAL.
+ * zero-filled THP (no writable gate, and the none/zero-only range is
+ * allowed for MADV_COLLAPSE); 6.1 / 6.12 end with PAGE_RO -> EINVAL.
  */
 static void test_collapse_zero_only_range(void **state)
 {
 	struct khp_program p;
 	size_t cstep, kstep;
-	unsigned k;
 
 	k_prog(&p);
 	t_cfg(&p)->use_zero_page = true;
@@ -831,27 +767,20 @@ static void test_collapse_zero_only_range(void **state)
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	kstep = t_khugepaged(&p, 0, A);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-		bool is73 = k == KHP_LINUX_7_3;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, kstep, SCAN_EXCEED_NONE_PTE);
-		T_RESULT(&r, cstep, is73 ? SCAN_SUCCEED : SCAN_PAGE_RO);
-		T_ERRNO(&r, cstep, is73 ? 0 : EINVAL);
-		T_EQ(&r, cstep, collapsed, is73);
-		T_EQ(&r, cstep, none_or_zero, N);
-		if (is73) {
-			T_EQ(&r, cstep, alloc_pages, N);
-			T_EQ(&r, cstep, fill_pages, N);
-			T_EQ(&r, cstep, freed_pages, 0);
-			T_EQ(&r, cstep, waste_pages, N);
-			T_TOTAL(&r, pages_in_use, N);
-		} else {
-			T_TOTAL(&r, pages_in_use, 0);
-		}
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(kstep),          MALL("1. 511*0") },
+		{ RESULT(kstep),              ALL(SCAN_EXCEED_NONE_PTE) },
+		{ RESULT(cstep),              K3(SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_SUCCEED) },
+		{ ERRNO(cstep),               K3(EINVAL, EINVAL, 0) },
+		{ REC(cstep, collapsed),      K3(0, 0, 1) },
+		{ REC(cstep, none_or_zero),   ALL(N) },
+		{ REC(cstep, alloc_pages),    K3(NA, NA, N) },
+		{ REC(cstep, fill_pages),     K3(NA, NA, N) },
+		{ REC(cstep, freed_pages),    K3(NA, NA, 0) },
+		{ REC(cstep, waste_pages),    K3(NA, NA, N) },
+		{ PAGES(),                    K3(0, 0, N) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -864,7 +793,6 @@ static void test_collapse_uffd_exceed_none(void **state)
 {
 	struct khp_program p;
 	size_t cstep, kstep;
-	unsigned k;
 
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, N, T_RW | T_UFFD);
@@ -872,16 +800,14 @@ static void test_collapse_uffd_exceed_none(void **state)
 	t_madvise(&p, 0, A, N, KHP_ADV_HUGEPAGE);
 	kstep = t_khugepaged(&p, 0, A);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, kstep, SCAN_EXCEED_NONE_PTE);
-		T_EQ(&r, kstep, none_or_zero, 1);
-		T_RESULT(&r, cstep, SCAN_EXCEED_NONE_PTE);
-		T_ERRNO(&r, cstep, k == KHP_LINUX_6_1 ? EINVAL : EBUSY);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(kstep),          MALL("1. 1E 510.") },
+		{ RESULT(kstep),              ALL(SCAN_EXCEED_NONE_PTE) },
+		{ REC(kstep, none_or_zero),   ALL(1) },
+		{ RESULT(cstep),              ALL(SCAN_EXCEED_NONE_PTE) },
+		{ ERRNO(cstep),               K3(EINVAL, EBUSY, EBUSY) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -893,23 +819,27 @@ static void test_collapse_no_aligned_pmd(void **state)
 {
 	struct khp_program p;
 	size_t c1, c2;
-	unsigned k;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	c1 = t_collapse(&p, 0, A + 8, 8);
 	c2 = t_collapse(&p, 0, A + 8, N - 8);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, c1, k == KHP_LINUX_7_3 ? 0 : EINVAL);
-		T_EQ(&r, c1, collapsed, false);
-		T_ERRNO(&r, c2, 0);
-		T_EQ(&r, c2, collapsed, false);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(c1),             MALL("512E") },
+		{ ERRNO(c1),                  K3(EINVAL, EINVAL, 0) },
+		{ REC(c1, collapsed),         ALL(0) },
+		{ ERRNO(c2),                  ALL(0) },
+		{ REC(c2, collapsed),         ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
+}
+
+/* Two PMD ranges, both written; the first call of MADV_COLLAPSE covers both. */
+static void k_two_ranges(struct khp_program *p, uint64_t written)
+{
+	t_prog(p, N);
+	t_mmap(p, 0, A, 2 * N, T_RW);
+	t_touch(p, 0, A + 2 * N - written, written, true);
 }
 
 /* MADV_COLLAPSE over two ranges, one fails: the call fails; the other collapses. */
@@ -917,51 +847,43 @@ static void test_collapse_multi_pmd_last_failure(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
-	t_prog(&p, N);
-	t_mmap(&p, 0, A, 2 * N, T_RW);
-	t_touch(&p, 0, A, 2 * N, true);
+	k_two_ranges(&p, 2 * N);
 	t_pin(&p, 0, A + 3);
 	cstep = t_collapse(&p, 0, A, 2 * N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, cstep, EAGAIN);
-		T_EQ(&r, cstep, nr_collapsed, 1);
-		T_EQ(&r, cstep, collapsed, true);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512E") },
+		{ MAP(0, A + N),              MALL("512H") },
+		{ ERRNO(cstep),               ALL(EAGAIN) },
+		{ REC(cstep, nr_collapsed),   ALL(1) },
+		{ REC(cstep, collapsed),      ALL(1) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
 /*
- * MADV_COLLAPSE stops on a result that is not whitelisted (KR 3.3): an
- * untouched first range is SCAN_PMD_NONE on 6.1 / 6.12 -> stop at once,
- * the second (full) range is not collapsed; 7.3 whitelists NO_PTE_TABLE,
- * continues and collapses the second range, but still fails (EINVAL).
+ * MADV_COLLAPSE stops on a result that is not whitelisted
+ * (madvise_collapse(): `switch (result)`): an untouched first range is
+ * SCAN_PMD_NONE on 6.1 / 6.12 -> stop at once, the second (full) range is
+ * not collapsed; 7.3 whitelists NO_PTE_TABLE, continues and collapses the
+ * second range, but still fails (EINVAL).
  */
 static void test_collapse_stops_on_pmd_none(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
-	t_prog(&p, N);
-	t_mmap(&p, 0, A, 2 * N, T_RW);
-	t_touch(&p, 0, A + N, N, true);
+	k_two_ranges(&p, N);
 	cstep = t_collapse(&p, 0, A, 2 * N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-		bool is73 = k == KHP_LINUX_7_3;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, cstep, EINVAL);
-		T_EQ(&r, cstep, nr_collapsed, is73 ? 1 : 0);
-		T_TOTAL(&r, pmd_thps[0], is73 ? 1 : 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512_") },
+		{ MAP(0, A + N),              M3("512E", "512E", "512H") },
+		{ ERRNO(cstep),               ALL(EINVAL) },
+		{ REC(cstep, nr_collapsed),   K3(0, 0, 1) },
+		{ PMD_THPS(0),                K3(0, 0, 1) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -970,22 +892,17 @@ static void test_collapse_stops_on_alloc_fail(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
-	t_prog(&p, N);
-	t_mmap(&p, 0, A, 2 * N, T_RW);
-	t_touch(&p, 0, A, 2 * N, true);
+	k_two_ranges(&p, 2 * N);
 	t_fail_alloc(&p, 1);
 	cstep = t_collapse(&p, 0, A, 2 * N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, cstep, ENOMEM);
-		T_EQ(&r, cstep, nr_collapsed, 0);
-		T_TOTAL(&r, pmd_thps[0], 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512E") },
+		{ ERRNO(cstep),               ALL(ENOMEM) },
+		{ REC(cstep, nr_collapsed),   ALL(0) },
+		{ PMD_THPS(0),                ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -994,7 +911,6 @@ static void test_collapse_mapped_plus_success(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, 2 * N, T_RW | T_HUGE);
@@ -1003,61 +919,61 @@ static void test_collapse_mapped_plus_success(void **state)
 	t_touch(&p, 0, A + N, N, true);           /* 4 KiB pages */
 	t_madvise(&p, 0, A + N, N, KHP_ADV_HUGEPAGE);
 	cstep = t_collapse(&p, 0, A, 2 * N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, cstep, 0);
-		T_EQ(&r, cstep, nr_collapsed, 1);
-		T_TOTAL(&r, pmd_thps[0], 2);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512H") },
+		{ MAP(0, A + N),              MALL("512H") },
+		{ ERRNO(cstep),               ALL(0) },
+		{ REC(cstep, nr_collapsed),   ALL(1) },
+		{ PMD_THPS(0),                ALL(2) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
 /*
- * KR 3.1: SCAN_PAGE_RO is tested before the referenced rule.  All PTEs
- * read-only and old: 6.1 / 6.12 PAGE_RO, 7.3 (no writable rule)
- * LACK_REFERENCED_PAGE.
+ * SCAN_PAGE_RO is tested after the loop, before the referenced rule
+ * (hpage_collapse_scan_pmd() [6.1, 6.12]).  All PTEs read-only and old:
+ * 6.1 / 6.12 PAGE_RO, 7.3 (no writable rule) LACK_REFERENCED_PAGE.
  */
 static void test_page_ro_before_referenced(void **state)
 {
 	struct khp_program p;
 	size_t step;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_mprotect(&p, 0, A, N, false);
 	t_age_mm(&p, 0);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE);
+	T_SCAN3(&p, step, "512e", SCAN_PAGE_RO, SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE);
 	khp_program_free(&p);
 }
 
 /*
- * 7.3 lazyfree skip needs a clean PTE (KR 3.2 E2): a MADV_FREE'd page
- * written again is dirty and does not stop the scan.
+ * The 7.3 lazyfree skip needs a clean PTE (`folio_test_lazyfree(folio) &&
+ * !pte_dirty(pteval)`): a MADV_FREE'd page written again is dirty and does
+ * not stop the scan.
  */
 static void test_lazyfree_redirtied(void **state)
 {
 	struct khp_program p;
 	size_t step;
 
-	k_prog(&p);
-	t_touch(&p, 0, A, N, true);
+	k_written(&p);
 	t_madvise(&p, 0, A + 5, 1, KHP_ADV_FREE);
 	t_touch(&p, 0, A + 5, 1, true);
 	step = k_scan(&p);
-	T_RESULTS3(&p, step, SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
+	T_SCAN3(&p, step, "512E", SCAN_SUCCEED, SCAN_SUCCEED, SCAN_SUCCEED);
 	khp_program_free(&p);
 }
 
-/* MADV_COLLAPSE on a huge-zero-page PMD: success without allocating (KR 3.3). */
+/*
+ * MADV_COLLAPSE on a huge-zero-page PMD: success without allocating
+ * (find_pmd_or_thp_or_none() sees a huge PMD: SCAN_PMD_MAPPED).
+ */
 static void test_collapse_huge_zero_page(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
 	t_prog(&p, N);
 	t_cfg(&p)->thp = KHP_THP_ALWAYS;
@@ -1065,39 +981,37 @@ static void test_collapse_huge_zero_page(void **state)
 	t_mmap(&p, 0, A, N, T_RW);
 	t_touch(&p, 0, A, 1, false);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_RESULT(&r, cstep, SCAN_PMD_MAPPED);
-		T_ERRNO(&r, cstep, 0);
-		T_EQ(&r, cstep, alloc_pages, 0);
-		T_TOTAL(&r, pages_in_use, 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512z") },
+		{ RESULT(cstep),              ALL(SCAN_PMD_MAPPED) },
+		{ ERRNO(cstep),               ALL(0) },
+		{ REC(cstep, alloc_pages),    ALL(0) },
+		{ PAGES(),                    ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
-/* VM_NOHUGEPAGE is enforced by MADV_COLLAPSE too (KR 2.2): EINVAL. */
+/*
+ * VM_NOHUGEPAGE is enforced by MADV_COLLAPSE too (hugepage_vma_check() [6.1],
+ * thp_vma_allowable_order() [6.12, 7.3]): EINVAL.
+ */
 static void test_collapse_nohugepage_einval(void **state)
 {
 	struct khp_program p;
 	size_t cstep;
-	unsigned k;
 
 	t_prog(&p, N);
 	t_mmap(&p, 0, A, N, T_RW | T_NOHUGE);
 	t_touch(&p, 0, A, N, true);
 	cstep = t_collapse(&p, 0, A, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, cstep, EINVAL);
-		T_EQ(&r, cstep, collapsed, false);
-		T_TOTAL(&r, pmd_thps[0], 0);
-		t_run_free(&r);
-	}
+	const struct t_row rows[] = {
+		{ MAP_BEFORE(cstep),          MALL("512E") },
+		{ ERRNO(cstep),               ALL(EINVAL) },
+		{ REC(cstep, collapsed),      ALL(0) },
+		{ PMD_THPS(0),                ALL(0) },
+	};
+	T_KERNELS(&p, rows);
 	khp_program_free(&p);
 }
 
@@ -1108,7 +1022,7 @@ static void test_collapse_nohugepage_einval(void **state)
  */
 static void test_small_pmd_scaling(void **state)
 {
-	unsigned aged, k;
+	unsigned aged;
 
 	for (aged = 7; aged <= 8; aged++) {
 		struct khp_program p;
@@ -1125,14 +1039,13 @@ static void test_small_pmd_scaling(void **state)
 		t_age(&p, 0, 65, aged);
 		t_madvise(&p, 0, 64, 16, KHP_ADV_HUGEPAGE);
 		step = t_khugepaged(&p, 0, 64);
-		for (k = 0; k < KHP_NR_KERNELS; k++) {
-			struct t_run r;
-
-			T_RUN(&r, &p, t_kernel_profiles[k]);
-			T_RESULT(&r, step, aged == 7 ? SCAN_SUCCEED : SCAN_LACK_REFERENCED_PAGE);
-			T_EQ(&r, step, referenced, 15 - aged);
-			t_run_free(&r);
-		}
+		const struct t_row rows[] = {
+			{ MAP_BEFORE(step),   MALL("1w 15E") },
+			{ RESULT(step),       ALL(aged == 7 ? SCAN_SUCCEED :
+						  SCAN_LACK_REFERENCED_PAGE) },
+			{ REC(step, referenced), ALL(15 - aged) },
+		};
+		T_KERNELS(&p, rows);
 		khp_program_free(&p);
 	}
 }
@@ -1158,7 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_pageout_without_swap),
 		cmocka_unit_test(test_referenced_256_with_swap),
 		cmocka_unit_test(test_referenced_255_with_swap),
-		cmocka_unit_test(test_referenced_kr_example),
+		cmocka_unit_test(test_referenced_swap_and_none),
 		cmocka_unit_test(test_referenced_one_young),
 		cmocka_unit_test(test_lack_referenced_page),
 		cmocka_unit_test(test_page_ro),

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The anonymous cases of the kernel selftest tools/testing/selftests/mm/
- * khugepaged.c (KR section 8.2) as programs, in both contexts:
+ * khugepaged.c as programs, in both of its contexts:
  *   K (khugepaged): setup with 4 KiB faults, then MADV_HUGEPAGE (makes the
- *     VMA eligible and registers the mm, KR 2.3), then one khugepaged
- *     visit per PMD range;
+ *     VMA eligible and registers the mm: hugepage_madvise() ->
+ *     khugepaged_enter_vma()), then one khugepaged visit per PMD range;
  *   M (MADV_COLLAPSE): MADV_HUGEPAGE, then MADV_COLLAPSE over the area.
  * Config as the selftest pushes it: thp=madvise (M: enabled=never, which
  * MADV_COLLAPSE ignores), use_zero_page=0, max_ptes_none=511,
@@ -13,9 +13,9 @@
  * only read by the khugepaged steps that follow).
  *
  * "Expect collapsed" is checked on the record (K: SCAN_SUCCEED and a
- * huge page installed; M: errno 0 and one huge page per PMD range) and
- * the PMD map is printed on failure.  The phase-2 parts follow each
- * phase 1 in the same program.
+ * huge page installed; M: errno 0 and one huge page per PMD range), every
+ * kernel alike; each case draws the range its collapse starts from.  The
+ * phase-2 parts follow each phase 1 in the same program.
  */
 #include "khp_test.h"
 
@@ -40,6 +40,15 @@ static void sel_prog(struct khp_program *p, enum ctx c, bool thp_at_fault)
 	cfg->swap = true;
 }
 
+/* sel_prog and one N-page VMA at B, its first `written` pages (if any) written. */
+static void sel_written(struct khp_program *p, enum ctx c, uint64_t written)
+{
+	sel_prog(p, c, false);
+	t_mmap(p, 0, B, N, T_RW);
+	if (written)
+		t_touch(p, 0, B, written, true);
+}
+
 /*
  * The context's collapse of nr PMD ranges at addr in mm.  Returns the
  * step of the first khugepaged op (K; one per range follows) or of the
@@ -60,27 +69,51 @@ static size_t sel_collapse(struct khp_program *p, enum ctx c, unsigned mm, uint6
 	return first;
 }
 
-/* Check the context's outcome in run r: collapsed (expect) or not. */
-static void sel_check(struct t_run *r, enum ctx c, size_t step, unsigned nr, bool expect)
+/*
+ * Rows for the context's outcome at step (nr ranges), collapsed (expect)
+ * or not, into out; returns how many.  M refused: callers pin the errno.
+ */
+static size_t sel_rows(struct t_row *out, enum ctx c, size_t step, unsigned nr, bool expect)
 {
-	unsigned i;
+	size_t n = 0;
 
-	if (c == CTX_M) {
-		if (expect) {
-			T_ERRNO(r, step, 0);
-			T_EQ(r, step, nr_collapsed, nr);
-		} else {
-			T_EQ(r, step, err != 0, true);
-			T_EQ(r, step, collapsed, false);
-		}
-		return;
+	if (c == CTX_M && expect) {
+		out[n++] = (struct t_row){ ERRNO(step), ALL(0) };
+		out[n++] = (struct t_row){ REC(step, nr_collapsed), ALL(nr) };
+	} else if (c == CTX_M) {
+		out[n++] = (struct t_row){ REC(step, collapsed), ALL(0) };
 	}
-	for (i = 0; i < nr; i++) {
+	for (unsigned i = 0; c == CTX_K && i < nr; i++) {
 		if (expect)
-			T_RESULT(r, step + i, SCAN_SUCCEED);
-		T_EQ(r, step + i, collapsed, expect);
+			out[n++] = (struct t_row){ RESULT(step + i), ALL(SCAN_SUCCEED) };
+		out[n++] = (struct t_row){ REC(step + i, collapsed), ALL(expect) };
 	}
+	return n;
 }
+
+/* Append rows[0..nr) to out (room for cap rows) at *n. */
+static void add_rows(struct t_row *out, size_t cap, size_t *n, const struct t_row *rows,
+		     size_t nr)
+{
+	assert_true(*n + nr <= cap);
+	for (size_t i = 0; i < nr; i++)
+		out[(*n)++] = rows[i];
+}
+
+#define ADD_ROWS(out, n, rows) \
+	add_rows((out), T_ARRAY_SIZE(out), &(n), (rows), T_ARRAY_SIZE(rows))
+
+/* Check rows[0..n) and more[0..nr) under every kernel, then free p. */
+static void sel_check(struct khp_program *p, struct t_row *rows, size_t cap, size_t n,
+		      const struct t_row *more, size_t nr)
+{
+	add_rows(rows, cap, &n, more, nr);
+	T_KERNELS_N(p, rows, n);
+	khp_program_free(p);
+}
+
+#define SEL_CHECK(p, rows, n, more) \
+	sel_check((p), (rows), T_ARRAY_SIZE(rows), (n), (more), T_ARRAY_SIZE(more))
 
 /* alloc_hpage(): a PMD-mapped THP from 512 faulted pages and MADV_COLLAPSE. */
 static size_t alloc_hpage(struct khp_program *p, uint64_t addr)
@@ -105,54 +138,49 @@ static void pmd_split_idiom(struct khp_program *p, unsigned mm, uint64_t addr)
 static void test_selftest_alloc_at_fault(void **state)
 {
 	struct khp_program p;
-	struct khp_world *w;
-	struct khp_totals t;
-	unsigned k;
-	size_t n;
+	size_t faulted;
 
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		t_prog(&p, N);
-		t_cfg(&p)->thp = KHP_THP_ALWAYS;
-		t_mmap(&p, 0, B, N, T_RW);
-		t_touch(&p, 0, B, 1, true);
-		w = T_WORLD(&p, t_kernel_profiles[k]);
-		T_W_EQ(w, 0, B, "PMD THP at fault", T_PTE(w, 0, B).kind, KHP_PTE_PMD);
-		khp_world_totals(w, &t);
-		T_W_EQ(w, 0, B, "pmd_thps", t.pmd_thps[0], 1);
-		T_W_EQ(w, 0, B, "pages_in_use", t.pages_in_use, N);
-		n = p.nr_ops;
-		t_dontneed(&p, 0, B, 1);
-		T_PLAY(w, &p, n);
-		T_W_EQ(w, 0, B, "split: page 0 none", T_PTE(w, 0, B).kind, KHP_PTE_NONE);
-		T_W_EQ(w, 0, B + 1, "split: PTE-mapped", T_PTE(w, 0, B + 1).kind, KHP_PTE_PRESENT);
-		khp_world_totals(w, &t);
-		T_W_EQ(w, 0, B, "pmd_thps after split", t.pmd_thps[0], 0);
-		khp_world_free(w);
-		khp_program_free(&p);
-	}
+	t_prog(&p, N);
+	t_cfg(&p)->thp = KHP_THP_ALWAYS;
+	t_mmap(&p, 0, B, N, T_RW);
+	faulted = t_touch(&p, 0, B, 1, true) + 1;
+	t_dontneed(&p, 0, B, 1);
+	const struct t_row fault[] = {
+		{ MAP(0, B),                  MALL("512H") },
+		{ KIND(0, B),                 ALL(KHP_PTE_PMD), "PMD THP at fault" },
+		{ PMD_THPS(0),                ALL(1) },
+		{ PAGES(),                    ALL(N) },
+	};
+	const struct t_row split[] = {
+		{ MAP(0, B),                  MALL("1. 511E") },
+		{ KIND(0, B),                 ALL(KHP_PTE_NONE), "split: page 0 none" },
+		{ KIND(0, B + 1),             ALL(KHP_PTE_PRESENT), "split: PTE-mapped" },
+		{ PMD_THPS(0),                ALL(0) },
+	};
+	T_KERNELS_AT(&p, faulted, fault);
+	T_KERNELS(&p, split);
+	khp_program_free(&p);
 }
 
 /* 2. collapse_full: 4 PMDs fully faulted: all collapse. */
 static void selftest_collapse_full(enum ctx c)
 {
 	struct khp_program p;
-	size_t step;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, n;
 
 	sel_prog(&p, c, false);
 	t_mmap(&p, 0, B, 4 * N, T_RW);
 	t_touch(&p, 0, B, 4 * N, true);
 	step = sel_collapse(&p, c, 0, B, 4);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 4, true);
-		T_TOTAL(&r, pmd_thps[0], 4);
-		T_TOTAL(&r, pages_in_use, 4 * N);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 4, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ MAP(0, B + 3 * N),          MALL("512H") },
+		{ PMD_THPS(0),                ALL(4) },
+		{ PAGES(),                    ALL(4 * N) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_collapse_full_k(void **state) { selftest_collapse_full(CTX_K); }
@@ -162,25 +190,19 @@ static void test_selftest_collapse_full_m(void **state) { selftest_collapse_full
 static void selftest_collapse_empty(enum ctx c)
 {
 	struct khp_program p;
-	size_t step;
-	unsigned k;
+	struct t_row rows[8];
+	size_t step, n;
 
-	sel_prog(&p, c, false);
-	t_mmap(&p, 0, B, N, T_RW);
+	sel_written(&p, c, 0);
 	step = sel_collapse(&p, c, 0, B, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, false);
-		if (c == CTX_K)
-			T_RESULT(&r, step, KHP_NOT_VISITED);
-		else
-			T_ERRNO(&r, step, EINVAL);
-		T_TOTAL(&r, pages_in_use, 0);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, false);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("512_") },
+		c == CTX_K ? (struct t_row){ RESULT(step), ALL(KHP_NOT_VISITED) }
+			   : (struct t_row){ ERRNO(step), ALL(EINVAL) },
+		{ PAGES(),                    ALL(0) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_collapse_empty_k(void **state) { selftest_collapse_empty(CTX_K); }
@@ -190,25 +212,20 @@ static void test_selftest_collapse_empty_m(void **state) { selftest_collapse_emp
 static void selftest_single_pte_entry(enum ctx c)
 {
 	struct khp_program p;
-	size_t step;
-	unsigned k;
+	struct t_row rows[8];
+	size_t step, n;
 
-	sel_prog(&p, c, false);
-	t_mmap(&p, 0, B, N, T_RW);
-	t_touch(&p, 0, B, 1, true);
+	sel_written(&p, c, 1);
 	step = sel_collapse(&p, c, 0, B, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, none_or_zero, 511);
-		T_EQ(&r, step, referenced, c == CTX_K ? 1 : 0);
-		T_EQ(&r, step, fill_pages, 511);
-		T_EQ(&r, step, freed_pages, 1);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("1E 511.") },
+		{ REC(step, none_or_zero),    ALL(511) },
+		{ REC(step, referenced),      ALL(c == CTX_K ? 1 : 0) },
+		{ REC(step, fill_pages),      ALL(511) },
+		{ REC(step, freed_pages),     ALL(1) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_single_pte_entry_k(void **state) { selftest_single_pte_entry(CTX_K); }
@@ -222,35 +239,31 @@ static void test_selftest_single_pte_entry_m(void **state) { selftest_single_pte
 static void selftest_max_ptes_none(enum ctx c)
 {
 	struct khp_program p;
-	size_t step, step2 = 0;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, n;
 
-	sel_prog(&p, c, false);
+	sel_written(&p, c, N - 256 - 1);
 	t_cfg(&p)->max_ptes_none = 256;
-	t_mmap(&p, 0, B, N, T_RW);
-	t_touch(&p, 0, B, N - 256 - 1, true);
 	step = sel_collapse(&p, c, 0, B, 1);
+	n = sel_rows(rows, c, step, 1, c == CTX_M);
+	const struct t_row first[] = {
+		{ MAP_BEFORE(step),           MALL("255E 257.") },
+		{ REC(step, none_or_zero),    ALL(257) },
+	};
 	if (c == CTX_K) {
+		size_t step2;
+
 		t_touch(&p, 0, B, N - 256, true);
 		step2 = t_khugepaged(&p, 0, B);
+		const struct t_row second[] = {
+			{ RESULT(step),               ALL(SCAN_EXCEED_NONE_PTE) },
+			{ MAP_BEFORE(step2),          MALL("256E 256.") },
+			{ REC(step2, none_or_zero),   ALL(256) },
+		};
+		n += sel_rows(rows + n, c, step2, 1, true);
+		ADD_ROWS(rows, n, second);
 	}
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		if (c == CTX_K) {
-			sel_check(&r, c, step, 1, false);
-			T_RESULT(&r, step, SCAN_EXCEED_NONE_PTE);
-			T_EQ(&r, step, none_or_zero, 257);
-			sel_check(&r, c, step2, 1, true);
-			T_EQ(&r, step2, none_or_zero, 256);
-		} else {
-			sel_check(&r, c, step, 1, true);
-			T_EQ(&r, step, none_or_zero, 257);
-		}
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, first);
 }
 
 static void test_selftest_max_ptes_none_k(void **state) { selftest_max_ptes_none(CTX_K); }
@@ -260,27 +273,21 @@ static void test_selftest_max_ptes_none_m(void **state) { selftest_max_ptes_none
 static void selftest_swapin_single_pte(enum ctx c)
 {
 	struct khp_program p;
-	size_t step;
-	unsigned k;
+	struct t_row rows[8];
+	size_t step, n;
 
-	sel_prog(&p, c, false);
-	t_mmap(&p, 0, B, N, T_RW);
-	t_touch(&p, 0, B, N, true);
+	sel_written(&p, c, N);
 	t_madvise(&p, 0, B, 1, KHP_ADV_PAGEOUT);
 	step = sel_collapse(&p, c, 0, B, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, unmapped, 1);
-		if (c == CTX_K)
-			T_EQ(&r, step, referenced, 511);
-		T_TOTAL(&r, swap_slots_in_use, 0);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("1w 511E") },
+		{ REC(step, unmapped),        ALL(1) },
+		{ REC(step, referenced),      ALL(c == CTX_K ? 511 : NA) },
+		{ SWAP_SLOTS(),               ALL(0) },
+		{ PAGES(),                    ALL(N) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_swapin_single_pte_k(void **state) { selftest_swapin_single_pte(CTX_K); }
@@ -294,38 +301,34 @@ static void test_selftest_swapin_single_pte_m(void **state) { selftest_swapin_si
 static void selftest_max_ptes_swap(enum ctx c)
 {
 	struct khp_program p;
-	size_t step, step2 = 0;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, n;
 
-	sel_prog(&p, c, false);
-	t_mmap(&p, 0, B, N, T_RW);
-	t_touch(&p, 0, B, N, true);
+	sel_written(&p, c, N);
 	t_madvise(&p, 0, B, 65, KHP_ADV_PAGEOUT);
 	step = sel_collapse(&p, c, 0, B, 1);
+	n = sel_rows(rows, c, step, 1, c == CTX_M);
+	const struct t_row first[] = {
+		{ MAP_BEFORE(step),           MALL("65w 447E") },
+		{ REC(step, unmapped),        ALL(65) },
+		{ SWAP_SLOTS(),               ALL(0) },
+	};
 	if (c == CTX_K) {
+		size_t step2;
+
 		t_touch(&p, 0, B, N, true);
 		t_madvise(&p, 0, B, 64, KHP_ADV_PAGEOUT);
 		step2 = t_khugepaged(&p, 0, B);
+		const struct t_row second[] = {
+			{ RESULT(step),               ALL(SCAN_EXCEED_SWAP_PTE) },
+			{ MAP_BEFORE(step2),          MALL("64w 448E") },
+			{ REC(step2, unmapped),       ALL(64) },
+			{ REC(step2, referenced),     ALL(448) },
+		};
+		n += sel_rows(rows + n, c, step2, 1, true);
+		ADD_ROWS(rows, n, second);
 	}
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		if (c == CTX_K) {
-			sel_check(&r, c, step, 1, false);
-			T_RESULT(&r, step, SCAN_EXCEED_SWAP_PTE);
-			T_EQ(&r, step, unmapped, 65);
-			sel_check(&r, c, step2, 1, true);
-			T_EQ(&r, step2, unmapped, 64);
-			T_EQ(&r, step2, referenced, 448);
-		} else {
-			sel_check(&r, c, step, 1, true);
-			T_EQ(&r, step, unmapped, 65);
-		}
-		T_TOTAL(&r, swap_slots_in_use, 0);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, first);
 }
 
 static void test_selftest_max_ptes_swap_k(void **state) { selftest_max_ptes_swap(CTX_K); }
@@ -339,30 +342,27 @@ static void test_selftest_max_ptes_swap_m(void **state) { selftest_max_ptes_swap
 static void selftest_single_pte_entry_compound(enum ctx c)
 {
 	struct khp_program p;
-	size_t step, astep;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, astep, n;
 
 	sel_prog(&p, c, false);
 	astep = alloc_hpage(&p, B);
 	t_madvise(&p, 0, B, N, KHP_ADV_NOHUGEPAGE);
 	t_dontneed(&p, 0, B + 1, N - 1);
 	step = sel_collapse(&p, c, 0, B, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		T_ERRNO(&r, astep, 0);
-		T_EQ(&r, astep, collapsed, true);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, none_or_zero, 511);
-		T_EQ(&r, step, alloc_pages, N);
-		T_EQ(&r, step, fill_pages, 511);
-		T_EQ(&r, step, freed_pages, N);
-		T_EQ(&r, step, waste_pages, 0);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ ERRNO(astep),               ALL(0) },
+		{ REC(astep, collapsed),      ALL(1) },
+		{ MAP_BEFORE(step),           MALL("1E 511.") },
+		{ REC(step, none_or_zero),    ALL(511) },
+		{ REC(step, alloc_pages),     ALL(N) },
+		{ REC(step, fill_pages),      ALL(511) },
+		{ REC(step, freed_pages),     ALL(N) },
+		{ REC(step, waste_pages),     ALL(0) },
+		{ PAGES(),                    ALL(N) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_single_pte_entry_compound_k(void **state)
@@ -380,35 +380,46 @@ static void selftest_full_of_compound(enum ctx c)
 {
 	struct khp_program p;
 	struct khp_world *w;
-	size_t step;
-	unsigned k;
+	struct t_row rows[8];
+	size_t step, n;
 
 	sel_prog(&p, c, false);
 	alloc_hpage(&p, B);
 	pmd_split_idiom(&p, 0, B);
 	w = T_WORLD(&p, "linux-6.12");
+	assert_map(w, 0, B, "512E");
 	T_W_EQ(w, 0, B, "PTE-mapped THP", T_PTE(w, 0, B).kind, KHP_PTE_PRESENT);
 	T_W_EQ(w, 0, B, "order", T_PTE(w, 0, B).order, 9);
 	T_W_EQ(w, 0, B, "large_mapcount", T_FOLIO(w, T_FOLIO_AT(w, 0, B)).large_mapcount, N);
 	khp_world_free(w);
 	step = sel_collapse(&p, c, 0, B, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, shared, 0);
-		T_EQ(&r, step, none_or_zero, 0);
-		T_EQ(&r, step, freed_pages, N);
-		T_EQ(&r, step, dup_pages, 0);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ REC(step, shared),          ALL(0) },
+		{ REC(step, none_or_zero),    ALL(0) },
+		{ REC(step, freed_pages),     ALL(N) },
+		{ REC(step, dup_pages),       ALL(0) },
+		{ PAGES(),                    ALL(N) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_full_of_compound_k(void **state) { selftest_full_of_compound(CTX_K); }
 static void test_selftest_full_of_compound_m(void **state) { selftest_full_of_compound(CTX_M); }
+
+/* The selftest's mremap loop: PTE i of base - n maps subpage 0 of the i-th THP. */
+static void compound_extreme_layout(struct khp_program *p, unsigned n, uint64_t base)
+{
+	for (unsigned i = 0; i < n; i++) {
+		t_madvise(p, 0, base, n, KHP_ADV_HUGEPAGE);
+		t_touch(p, 0, base, n, true);
+		t_madvise(p, 0, base, n, KHP_ADV_NOHUGEPAGE);
+		t_mremap(p, 0, base - i, i + n, KHP_OPF_TO | KHP_OPF_NEW_PAGES,
+			 base + 2 * n, i + 1);
+		t_mremap(p, 0, base + 2 * n, i + 1, KHP_OPF_TO | KHP_OPF_NEW_PAGES,
+			 base - (i + 1), i + 1 + n);
+	}
+}
 
 /*
  * 11. collapse_compound_extreme: PTE i maps subpage 0 of the i-th THP,
@@ -419,55 +430,38 @@ static void selftest_compound_extreme(enum ctx c, unsigned n)
 {
 	struct khp_program p;
 	const uint64_t base = (uint64_t)n * 1024;
-	size_t step;
-	unsigned i, k;
+	char spec[T_SPEC_MAX];
+	struct t_row rows[8];
+	size_t step, nr;
 
 	t_prog(&p, n);
 	t_cfg(&p)->thp = KHP_THP_MADVISE;
 	t_cfg(&p)->use_zero_page = false;
 	t_mmap(&p, 0, base, n, T_RW);
-	for (i = 0; i < n; i++) {
-		t_madvise(&p, 0, base, n, KHP_ADV_HUGEPAGE);
-		t_touch(&p, 0, base, n, true);
-		t_madvise(&p, 0, base, n, KHP_ADV_NOHUGEPAGE);
-		t_mremap(&p, 0, base - i, i + n, KHP_OPF_TO | KHP_OPF_NEW_PAGES,
-			 base + 2 * n, i + 1);
-		t_mremap(&p, 0, base + 2 * n, i + 1, KHP_OPF_TO | KHP_OPF_NEW_PAGES,
-			 base - (i + 1), i + 1 + n);
-	}
+	compound_extreme_layout(&p, n, base);
 	t_munmap(&p, 0, base, n);
 	t_touch(&p, 0, base - n, n, true);
 	t_madvise(&p, 0, base - n, n, KHP_ADV_HUGEPAGE);
 	step = (c == CTX_M) ? t_collapse(&p, 0, base - n, n) : t_khugepaged(&p, 0, base - n);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, shared, 0);
-		T_EQ(&r, step, none_or_zero, 0);
-		T_EQ(&r, step, freed_pages, (long)n * n);
-		T_TOTAL(&r, pages_in_use, n);
-		t_run_free(&r);
-	}
+	nr = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL(T_MAP_RUNS(spec, n, 'E')) },
+		{ REC(step, shared),          ALL(0) },
+		{ REC(step, none_or_zero),    ALL(0) },
+		{ REC(step, freed_pages),     ALL((long)n * n) },
+		{ PAGES(),                    ALL(n) },
+	};
+	SEL_CHECK(&p, rows, nr, more);
 	if (n < N) {
 		struct khp_world *w;
 		uint32_t f0, f1;
 
-		khp_program_free(&p);
 		/* rebuild without the collapse to look at the layout */
 		t_prog(&p, n);
 		t_mmap(&p, 0, base, n, T_RW);
-		for (i = 0; i < n; i++) {
-			t_madvise(&p, 0, base, n, KHP_ADV_HUGEPAGE);
-			t_touch(&p, 0, base, n, true);
-			t_madvise(&p, 0, base, n, KHP_ADV_NOHUGEPAGE);
-			t_mremap(&p, 0, base - i, i + n, KHP_OPF_TO | KHP_OPF_NEW_PAGES,
-				 base + 2 * n, i + 1);
-			t_mremap(&p, 0, base + 2 * n, i + 1, KHP_OPF_TO | KHP_OPF_NEW_PAGES,
-				 base - (i + 1), i + 1 + n);
-		}
+		compound_extreme_layout(&p, n, base);
 		w = T_WORLD(&p, "linux-6.12");
+		assert_map(w, 0, base - n, spec);
 		f0 = T_FOLIO_AT(w, 0, base - n);
 		f1 = T_FOLIO_AT(w, 0, base - n + 1);
 		T_W_EQ(w, 0, base - n, "different THPs", f0 != f1, true);
@@ -476,8 +470,8 @@ static void selftest_compound_extreme(enum ctx c, unsigned n)
 		T_W_EQ(w, 0, base - n, "mapcount 1", T_FOLIO(w, f1).large_mapcount, 1);
 		T_W_EQ(w, 0, base - n, "pages_in_use", t_pages_in_use(w), (long)n * n);
 		khp_world_free(w);
+		khp_program_free(&p);
 	}
-	khp_program_free(&p);
 }
 
 static void test_selftest_compound_extreme_k(void **state)
@@ -503,36 +497,28 @@ static void test_selftest_compound_extreme_512_k(void **state)
 static void selftest_collapse_fork(enum ctx c)
 {
 	struct khp_program p;
-	struct khp_world *w;
-	size_t step;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, n;
 
-	sel_prog(&p, c, false);
-	t_mmap(&p, 0, B, N, T_RW);
-	t_touch(&p, 0, B, 1, true);
+	sel_written(&p, c, 1);
 	t_fork(&p, 0, 1);
 	t_touch(&p, 1, B + 1, 1, true);
 	step = sel_collapse(&p, c, 1, B, 1);
 	t_exit(&p, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, shared, 1);
-		T_EQ(&r, step, none_or_zero, 510);
-		T_EQ(&r, step, dup_pages, 1);
-		T_EQ(&r, step, freed_pages, 1);
-		T_TOTAL(&r, pages_in_use, 1);
-		T_TOTAL(&r, pmd_thps[0], 0);
-		t_run_free(&r);
-
-		w = T_WORLD(&p, t_kernel_profiles[k]);
-		T_W_EQ(w, 0, B, "parent page 0 still small",
-		       T_PTE(w, 0, B).kind == KHP_PTE_PRESENT && T_PTE(w, 0, B).order == 0, true);
-		khp_world_free(w);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("1s 1E 510.") },
+		{ REC(step, shared),          ALL(1) },
+		{ REC(step, none_or_zero),    ALL(510) },
+		{ REC(step, dup_pages),       ALL(1) },
+		{ REC(step, freed_pages),     ALL(1) },
+		{ PAGES(),                    ALL(1) },
+		{ PMD_THPS(0),                ALL(0) },
+		{ MAP(0, B),                  MALL("1e 511.") },
+		{ KIND(0, B),                 ALL(KHP_PTE_PRESENT), "parent page 0 still small" },
+		{ ORDER(0, B),                ALL(0), "parent page 0 still small" },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_collapse_fork_k(void **state) { selftest_collapse_fork(CTX_K); }
@@ -546,9 +532,8 @@ static void test_selftest_collapse_fork_m(void **state) { selftest_collapse_fork
 static void selftest_fork_compound(enum ctx c)
 {
 	struct khp_program p;
-	struct khp_world *w;
-	size_t step;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, n;
 
 	sel_prog(&p, c, false);
 	t_cfg(&p)->max_ptes_shared = 511;
@@ -557,28 +542,21 @@ static void selftest_fork_compound(enum ctx c)
 	pmd_split_idiom(&p, 1, B);
 	t_touch(&p, 1, B, 1, true);
 	step = sel_collapse(&p, c, 1, B, 1);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-		struct khp_folio_info fi;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, c, step, 1, true);
-		T_EQ(&r, step, shared, 511);
-		T_EQ(&r, step, dup_pages, 511);
-		T_EQ(&r, step, freed_pages, 1);
-		T_TOTAL(&r, pmd_thps[0], 1);
-		T_TOTAL(&r, pmd_thps[1], 1);
-		T_TOTAL(&r, pages_in_use, 2 * N);
-		t_run_free(&r);
-
-		w = T_WORLD(&p, t_kernel_profiles[k]);
-		T_W_EQ(w, 0, B, "parent still PMD-mapped", T_PTE(w, 0, B).kind, KHP_PTE_PMD);
-		fi = T_FOLIO(w, T_FOLIO_AT(w, 0, B));
-		T_W_EQ(w, 0, B, "parent THP not partially mapped", fi.partially_mapped, false);
-		T_W_EQ(w, 0, B, "parent THP mapcount", fi.large_mapcount, 1);
-		khp_world_free(w);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, c, step, 1, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("1E 511s") },
+		{ REC(step, shared),          ALL(511) },
+		{ REC(step, dup_pages),       ALL(511) },
+		{ REC(step, freed_pages),     ALL(1) },
+		{ PMD_THPS(0),                ALL(1) },
+		{ PMD_THPS(1),                ALL(1) },
+		{ PAGES(),                    ALL(2 * N) },
+		{ MAP(0, B),                  MALL("512H") },
+		{ KIND(0, B),                 ALL(KHP_PTE_PMD), "parent still PMD-mapped" },
+		{ FOLIO(0, B, partially_mapped), ALL(0) },
+		{ FOLIO(0, B, large_mapcount), ALL(1), "parent THP mapcount" },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 static void test_selftest_fork_compound_k(void **state) { selftest_fork_compound(CTX_K); }
@@ -594,42 +572,42 @@ static void selftest_max_ptes_shared(enum ctx c)
 {
 	struct khp_program p;
 	struct khp_world *w;
-	size_t step, step2 = 0;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, n;
 
 	sel_prog(&p, c, false);
 	alloc_hpage(&p, B);
 	t_fork(&p, 0, 1);
 	w = T_WORLD(&p, "linux-6.1");
+	assert_map(w, 1, B, "512H");
 	T_W_EQ(w, 1, B, "child sees the THP PMD-mapped", T_PTE(w, 1, B).kind, KHP_PTE_PMD);
 	khp_world_free(w);
 	t_touch(&p, 1, B, N - 256 - 1, true);
 	step = sel_collapse(&p, c, 1, B, 1);
+	n = sel_rows(rows, c, step, 1, c == CTX_M);
+	const struct t_row first[] = {
+		{ MAP_BEFORE(step),           MALL("255E 257s") },
+		{ REC(step, shared),          ALL(257) },
+		{ PMD_THPS(0),                ALL(1) },
+	};
 	if (c == CTX_K) {
+		size_t step2;
+
 		t_touch(&p, 1, B, N - 256, true);
 		step2 = t_khugepaged(&p, 1, B);
+		const struct t_row second[] = {
+			{ RESULT(step),               ALL(SCAN_EXCEED_SHARED_PTE) },
+			{ REC(step, referenced),      ALL(255) },
+			{ MAP_BEFORE(step2),          MALL("256E 256s") },
+			{ REC(step2, shared),         ALL(256) },
+			{ REC(step2, dup_pages),      ALL(256) },
+		};
+		n += sel_rows(rows + n, c, step2, 1, true);
+		ADD_ROWS(rows, n, second);
+	} else {
+		rows[n++] = (struct t_row){ REC(step, dup_pages), ALL(257) };
 	}
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		if (c == CTX_K) {
-			sel_check(&r, c, step, 1, false);
-			T_RESULT(&r, step, SCAN_EXCEED_SHARED_PTE);
-			T_EQ(&r, step, shared, 257);
-			T_EQ(&r, step, referenced, 255);
-			sel_check(&r, c, step2, 1, true);
-			T_EQ(&r, step2, shared, 256);
-			T_EQ(&r, step2, dup_pages, 256);
-		} else {
-			sel_check(&r, c, step, 1, true);
-			T_EQ(&r, step, shared, 257);
-			T_EQ(&r, step, dup_pages, 257);
-		}
-		T_TOTAL(&r, pmd_thps[0], 1);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	SEL_CHECK(&p, rows, n, first);
 }
 
 static void test_selftest_max_ptes_shared_k(void **state) { selftest_max_ptes_shared(CTX_K); }
@@ -639,27 +617,23 @@ static void test_selftest_max_ptes_shared_m(void **state) { selftest_max_ptes_sh
 static void test_selftest_collapse_existing_thps_m(void **state)
 {
 	struct khp_program p;
-	size_t step, step2;
-	unsigned k;
+	struct t_row rows[16];
+	size_t step, step2, n;
 
-	sel_prog(&p, CTX_M, false);
-	t_mmap(&p, 0, B, N, T_RW);
-	t_touch(&p, 0, B, N, true);
+	sel_written(&p, CTX_M, N);
 	step = sel_collapse(&p, CTX_M, 0, B, 1);
 	step2 = t_collapse(&p, 0, B, N);
-	for (k = 0; k < KHP_NR_KERNELS; k++) {
-		struct t_run r;
-
-		T_RUN(&r, &p, t_kernel_profiles[k]);
-		sel_check(&r, CTX_M, step, 1, true);
-		T_RESULT(&r, step2, SCAN_PMD_MAPPED);
-		T_ERRNO(&r, step2, 0);
-		T_EQ(&r, step2, alloc_pages, 0);
-		T_TOTAL(&r, pmd_thps[0], 1);
-		T_TOTAL(&r, pages_in_use, N);
-		t_run_free(&r);
-	}
-	khp_program_free(&p);
+	n = sel_rows(rows, CTX_M, step, 1, true);
+	const struct t_row more[] = {
+		{ MAP_BEFORE(step),           MALL("512E") },
+		{ MAP_BEFORE(step2),          MALL("512H") },
+		{ RESULT(step2),              ALL(SCAN_PMD_MAPPED) },
+		{ ERRNO(step2),               ALL(0) },
+		{ REC(step2, alloc_pages),    ALL(0) },
+		{ PMD_THPS(0),                ALL(1) },
+		{ PAGES(),                    ALL(N) },
+	};
+	SEL_CHECK(&p, rows, n, more);
 }
 
 int main(void)
