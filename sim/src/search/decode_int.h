@@ -22,8 +22,8 @@
  * overflow: sh_insert() is its only way to grow and refuses when it is
  * full, and every function that changes the table returns false (leaving
  * the entries within bounds) when the result would not fit.  An op that
- * changes VMAs is therefore tried on a copy of the mm's table first and
- * emitted only if the copy took the change (sh_try_*() in decode_ops.c);
+ * changes VMAs is therefore applied to a copy of the mm's table first and
+ * emitted only if the copy took the change (decode_ops.c, decode_macros.c);
  * the copy then replaces the table.
  */
 #ifndef KHPSIM_SEARCH_DECODE_INT_H
