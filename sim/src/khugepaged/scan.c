@@ -114,7 +114,9 @@ static inline void scan_store(struct scan_state *ss, const struct scan_counts *c
 
 /*
  * The PTE loop, specialised at compile time for the shared predicate and
- * the khugepaged / MADV_COLLAPSE context.
+ * the khugepaged / MADV_COLLAPSE context.  One function on purpose, longer
+ * than the others: it is the hot loop, and its counters stay in registers
+ * only while it is not split (docs/performance.md).
  */
 static inline __attribute__((always_inline)) void
 scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,

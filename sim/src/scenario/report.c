@@ -17,7 +17,7 @@
 #include "khpsim/parse.h"
 #include "khpsim/report.h"
 
-#define CELL 40
+#define CELL 64   /* a profile name (KHP_PROFILE_NAME_MAX) fits */
 #define MAP_LINE 64
 
 void khp_report_config_line(FILE *f, const struct khp_config *c)
@@ -252,7 +252,7 @@ static void pass_cell(char *c, const struct khp_run *run, size_t step, unsigned 
 		visits += r->pass == pass;
 		collapses += r->pass == pass ? r->nr_collapsed : 0;
 	}
-	n += (size_t)snprintf(c + n, CELL - n, "%u/%u collapsed, %ld pages", collapses, visits,
+	n += (size_t)snprintf(c + n, CELL - n, "%u of %u collapsed, %ld pages", collapses, visits,
 			      ps->totals.pages_in_use);
 	for (unsigned o = KHP_PMD_ORDER_MAX + 1; o-- > 2 && n < CELL;)
 		if (ps->totals.folios_by_order[o])
