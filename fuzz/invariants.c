@@ -4,8 +4,8 @@
  * runs under every profile (the three kernels and their "+exact" variants)
  * with the invariant checker after each op (folio
  * counters vs. page tables, refcounts, MM-ID slots, swap slots; check.c),
- * and every khugepaged/collapse record obeys the definitions of design.md
- * section 5 (waste = alloc - freed, fn_waste = dup of a false-negative
+ * and every khugepaged/collapse record obeys the definitions of
+ * docs/model.md, Records (waste = alloc - freed, fn_waste = dup of a false-negative
  * collapse, verdicts consistent with shared_exact and max_ptes_shared,
  * and the "+exact" predicate counting exactly what shared_exact counts,
  * without false negatives).

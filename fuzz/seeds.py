@@ -30,7 +30,7 @@ SEEDS = {
     # parent writes page pmd/2+1, khugepaged in the parent.
     "extreme-2024": THP + d("M_FORK_KEEP") + ADDR0 + bytes([0, B1, HP1])
                     + d("M_COW") + ADDR0 + bytes([HP1, B0]) + d("KHUGEPAGED") + ADDR0,
-    # parent keeps the low half, child the high half (KR 5.4 last row)
+    # parent keeps the low half, child the high half (docs/kernel-rules.md#fork-table, row 5)
     "fork-halves": THP + d("M_FORK_KEEP") + ADDR0 + bytes([1, B0, H, H, PMD]) + SCAN,
     "thp-fork-scan": THP + d("FORK") + SCAN,
     "cow-half": THP + d("FORK") + d("M_COW", 1) + ADDR0 + bytes([B0, H]) + SCAN,

@@ -1019,7 +1019,7 @@ static void test_register_mremap(void **state)
 	khp_program_free(&p);
 }
 
-/* ---- AN §9: 7.3 PT_RECLAIM ------------------------------------------------------ */
+/* ---- 7.3 PT_RECLAIM: zap_pte_range() frees an emptied PTE table ----------------- */
 
 /* 512 written small pages at A, MADV_HUGEPAGE (registered), then DONTNEEDs. */
 static void pt_reclaim_setup(struct khp_program *p)

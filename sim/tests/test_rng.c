@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * pcg32 against the reference output of imneme/pcg-c (check-pcg32.out,
- * round 1): seed 42, sequence 54, six raw outputs, 65 coin flips and
- * 33 dice rolls (toolchain.md section 2(e)).
+ * pcg32 against the reference output of imneme/pcg-c
+ * (test-high/expected/check-pcg32.out, round 1, the same as pcg-c-basic's
+ * pcg32-demo): seed 42, sequence 54, six raw outputs, 65 coin flips and
+ * 33 dice rolls.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * and shrinking it.
  *
  * A *finding* is a program whose run under some profile has a khugepaged
- * false negative with fn_waste_pages > 0 (design.md section 5).  The
+ * false negative with fn_waste_pages > 0 (docs/model.md, Records).  The
  * minimiser keeps the property "the profile that had the finding still has
  * a false_negative step with fn_waste_pages >= the original value, and
  * every profile of the scenario runs the program without a rejected op"

@@ -119,7 +119,8 @@ static enum scan_result collapse_swapin(struct khp_world *w, struct mm *mm, stru
 }
 
 /*
- * __collapse_huge_page_isolate(): the second round of checks (KR 4.2).  On
+ * __collapse_huge_page_isolate(): the second round of checks
+ * (docs/kernel-rules.md#isolate).  On
  * failure *end is the first PTE not isolated (the whole range for a failure
  * after the loop).
  */

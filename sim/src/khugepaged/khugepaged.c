@@ -8,7 +8,10 @@
 #include <string.h>
 #include "khugepaged.h"
 
-/* The PMD range [index] lies wholly in v and khugepaged would visit v (KR 2.3). */
+/*
+ * The PMD range [index] lies wholly in v and khugepaged would visit v
+ * (khugepaged_scan_mm_slot(); docs/kernel-rules.md#registration).
+ */
 static bool khugepaged_visits(const struct khp_world *w, const struct mm *mm,
 			      const struct vma *v, uint64_t index)
 {

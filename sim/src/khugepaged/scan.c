@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The per-PMD scan: hpage_collapse_scan_pmd() [6.1, 6.12] and
- * collapse_scan_pmd() [7.3], check by check in each kernel's order (KR 3.1,
- * 3.2).  It reads the world and writes nothing but *ss; no allocation.
+ * collapse_scan_pmd() [7.3], check by check in each kernel's order
+ * (docs/kernel-rules.md#scan-order).  It reads the world and writes nothing but *ss; no allocation.
  *
  * The same pass counts shared_exact and shared_profile over the whole range
  * (the scan's own early exit does not stop them).  The loop is specialised
@@ -28,7 +28,7 @@ enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uin
 	return SCAN_SUCCEED;
 }
 
-/* The limits of one scan; MADV_COLLAPSE ignores none/swap/shared (KR 2.2). */
+/* The limits of one scan; MADV_COLLAPSE ignores none/swap/shared (cc->is_khugepaged). */
 struct scan_limits {
 	unsigned none, swap, shared;
 };

@@ -13,7 +13,8 @@
  *    large_mapcount = all of them, nr_pages_mapped = #{i : pmc[i] > 0};
  *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0)
  *    + the entries of the lru_add batch naming it;
- *  - MM-ID slots (large folios) follow KR 5.3: a slot's count never exceeds
+ *  - MM-ID slots (large folios) follow folio_add_return_large_mapcount()
+ *    [7.3] (docs/kernel-rules.md#73-mm-id-tracking): a slot's count never exceeds
  *    the mappings its mm really holds, and a free slot has count 0;
  *  - a free folio is mapped nowhere; every allocated folio is referenced;
  *  - swap slot count = swap PTEs referring to it; a slot with neither PTEs

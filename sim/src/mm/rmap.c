@@ -4,14 +4,14 @@
  * eras' "is this page shared?" predicates.
  *
  * All counters are kept separately so every era can be computed from the
- * same state (KR 5): per-subpage PTE mapcounts, the entire (PMD) mapcount,
+ * same state (docs/kernel-rules.md#mapcounts): per-subpage PTE mapcounts, the entire (PMD) mapcount,
  * the large (total) mapcount, nr_pages_mapped, and the two MM-ID slots with
- * the "maybe mapped shared" bit (KR 5.3).  Counts are natural (0-based),
+ * the "maybe mapped shared" bit (folio_maybe_mapped_shared() [7.3]).  Counts are natural (0-based),
  * unlike the kernel's -1-based storage.  References are folio.c's business.
  */
 #include "mm.h"
 
-/* folio_add_return_large_mapcount(): MM-ID slot update, KR 5.3 */
+/* folio_add_return_large_mapcount() [7.3]: MM-ID slot update */
 static void mm_id_add(struct folio *f, uint32_t id, int diff, int old_total)
 {
 	if (f->mm_id[0] == id) {
@@ -31,7 +31,7 @@ static void mm_id_add(struct folio *f, uint32_t id, int diff, int old_total)
 	/* else: a third mm; only the total changes and the bit stays set */
 }
 
-/* folio_sub_return_large_mapcount(): MM-ID slot update, KR 5.3 */
+/* folio_sub_return_large_mapcount() [7.3]: MM-ID slot update */
 static void mm_id_sub(struct folio *f, uint32_t id, int diff, int new_total)
 {
 	for (int s = 0; s < 2; s++) {
