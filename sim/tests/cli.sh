@@ -79,6 +79,11 @@ expect explore-runs-decimal 0 "seed 1, 10 runs" "$K" explore --quiet --runs 010 
 expect explore-runs-hex 2 "--runs: \"0x10\" is not a decimal number" "$K" explore --runs 0x10
 expect bench-seconds-zero 2 "--seconds: 0 is out of range" "$K" bench --seconds 0
 expect bench-seconds-word 2 "--seconds: \"fast\" is not a decimal number" "$K" bench --seconds fast
+expect bench-iterations-zero 2 "--iterations: 0 is out of range" "$K" bench --iterations 0
+expect bench-seconds-and-iterations 2 "give one of them" "$K" bench --seconds 1 --iterations 5
+expect bench-only-unknown 2 "--only: unknown measurement 'scan/full'" "$K" bench --only scan/full
+expect bench-iterations 0 "scan/mixed .*[0-9]x  \(naive .*; 3 in" \
+	"$K" bench --iterations 3 --profile linux-7.3 --only scan/mixed,fork-loop
 
 # ---- profiles: one list parser, duplicates refused ------------------------
 expect explore-dup-profile 2 'profile "linux-6.12" listed twice \(linux-6.1, linux-6.12' \

@@ -1,42 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `khpsim bench`: throughput of the simulator core, per profile.
- *
- * Three kinds of measurement, each timed for --seconds with
- * clock_gettime(CLOCK_MONOTONIC) (wall time appears only in this output,
- * never in a record or a result):
+ * `khpsim bench`: throughput of the simulator core, per profile, as a ratio
+ * to a naive reference loop run in the same process.
  *
  *  scan/<layout>  one khugepaged visit (khp_world_apply(KHP_OP_KHUGEPAGED))
- *                 of a PMD range whose scan walks every PTE and then fails,
- *                 so the world is the same after each visit and the visit
- *                 can be repeated.  The layouts (pmd_pages = 512):
- *     full-shared  512 written pages, forked (the child stays alive),
- *                  max_ptes_shared = 511: every PTE is shared in every
- *                  profile, the 512th one exceeds the limit
- *                  (SCAN_EXCEED_SHARED_PTE with shared == 512 and
- *                  referenced == 511).
- *     full-old     512 written pages, then aged (young bits cleared):
- *                  the loop accepts every PTE and the check after it
- *                  fails (SCAN_LACK_REFERENCED_PAGE, referenced == 0).
- *     full-ro      linux-6.1 / 6.12 only: 512 written pages, forked, the
- *                  child exited: exclusive but write-protected PTEs give
- *                  SCAN_PAGE_RO after the loop.  (linux-7.3 has no
- *                  writable gate; it would collapse the range.)
- *     mixed        PTE i is none, zero page, exclusive (CoW'd after fork),
- *                  shared with a live child, or a swap entry, by i % 5;
- *                  all limits at 511, so the loop ends with fewer than 256
- *                  referenced pages next to swap entries:
- *                  SCAN_LACK_REFERENCED_PAGE.
- *  fork-loop      khp_world_apply() calls per second of a fork-heavy
- *                 program: a 2048-page written mapping in mm 0, then per
- *                 iteration fork 0->1, the child writes 64 pages (CoW), the
- *                 parent writes 64 other pages (CoW), the child exits.
+ *                 of a layout of bench_layouts.c, against naive_scan()
+ *                 (bench_naive.c) over a flat copy of the same range.
+ *  fork-loop      khp_world_apply() calls of a fork-heavy program: a
+ *                 2048-page written mapping in mm 0, then per round fork
+ *                 0->1, the child writes 64 pages (CoW), the parent writes
+ *                 64 other pages (CoW), the child exits; against the naive
+ *                 scan of the full-old layout (a unit of machine speed).
+ *
+ * Each measurement alternates batches of its own steps and of the naive
+ * loop and sums the time of each side, so a change in the machine's load
+ * during the run affects both alike and the ratio stays meaningful on a
+ * shared machine.  With --seconds S both sides together run for about 2 S;
+ * with --iterations N each side runs exactly N steps (fork-loop: N rounds
+ * of 4 ops), so instruction counts (callgrind) are repeatable.  Wall time
+ * (clock_gettime(CLOCK_MONOTONIC)) appears only in this output, never in a
+ * record or a result.
  *
  * Before timing, each scan layout is checked once: the step must end with
  * the expected result, collapse nothing, and its counters must account for
- * every PTE of the range (so the walk really visited all of them).  Every
- * timed step is compared with that result too.  A failed check prints why
- * and makes the command exit 1.
+ * every PTE of the range; the naive loop must agree with the layout's
+ * verdict too.  Every timed step is compared with that result.  A failed
+ * check prints why and makes the command exit 1.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -45,32 +34,39 @@
 #include <string.h>
 #include <time.h>
 
-#include "khpsim/khpsim.h"
+#include "cli/bench.h"
 #include "cli/cli.h"
 
-#define BENCH_PMD_PAGES  512u
-#define BENCH_BASE       1024u   /* first page of the benchmark range */
 #define BENCH_BATCH      64u     /* steps between two clock reads */
+#define FORK_BATCH       4u      /* fork-loop rounds (and naive scans) between clock reads */
 #define FORK_PAGES       2048u
 #define FORK_TOUCH       64u
-
-/* What one scan layout is, and what its scan must report. */
-struct scan_layout {
-	const char *name;
-	bool needs_writable_gate; /* only profiles with rule writable_gate */
-	void (*config)(struct khp_config *c);
-	int (*build)(struct khp_world *w);
-	/* 0, or a nonzero value after writing the reason into msg. */
-	int (*verify)(const struct khp_world *w, const struct khp_record *r,
-		      char *msg, size_t n);
-};
+#define FORK_OPS         4u      /* ops per fork-loop round */
 
 #define BENCH_MAX_PROFILES (2 * KHP_NR_KERNELS)   /* each kernel, and +exact */
+#define BENCH_MAX_ONLY 16
 
 struct bench_opts {
 	double seconds;
+	uint64_t iterations;        /* 0: timed by --seconds */
 	struct khp_profile profiles[BENCH_MAX_PROFILES];
 	unsigned nr_profiles;
+	const char *only[BENCH_MAX_ONLY];  /* measurement names; none: all */
+	unsigned nr_only;
+};
+
+#define BENCH_MAX_PAIRS  8192u   /* batch pairs whose times are kept for the medians */
+
+/*
+ * The two sides of one measurement: totals, and per pair of batches (one of
+ * each side, run back to back) the ns per step of each side.
+ */
+struct bench_clock {
+	unsigned long steps, naive_steps;
+	double elapsed, naive_elapsed;
+	double *ns, *naive_ns;       /* BENCH_MAX_PAIRS each */
+	unsigned nr_pairs;
+	double naive_last;           /* ns per step of the last naive batch */
 };
 
 static double now_seconds(void)
@@ -81,264 +77,116 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- building worlds ------------------------------------------------- */
-
-static struct khp_op mk_op(enum khp_op_type type, unsigned mm, uint64_t addr,
-			   uint64_t pages, uint8_t flags)
+/* Both sides have done their work (iterations), or run for their time. */
+static bool bench_done(const struct bench_opts *o, const struct bench_clock *k)
 {
-	struct khp_op op;
-
-	memset(&op, 0, sizeof(op));
-	op.type = (uint8_t)type;
-	op.mm = mm;
-	op.addr = addr;
-	op.pages = pages;
-	op.flags = flags;
-	return op;
+	if (o->iterations)
+		return k->steps >= o->iterations && k->naive_steps >= o->iterations;
+	return k->elapsed + k->naive_elapsed >= 2 * o->seconds;
 }
 
-static struct khp_op mk_fork(unsigned mm, unsigned child)
+static unsigned long batch(const struct bench_opts *o, unsigned long done, unsigned size)
 {
-	struct khp_op op = mk_op(KHP_OP_FORK, mm, 0, 0, 0);
-
-	op.child = child;
-	return op;
+	if (o->iterations && o->iterations - done < size)
+		return (unsigned long)(o->iterations - done);
+	return size;
 }
 
-static struct khp_op mk_madvise(unsigned mm, uint64_t addr, uint64_t pages,
-				enum khp_advice advice)
+/* One batch of the naive loop; 0, or 1 if its result changed. */
+static int naive_batch(const struct bench_opts *o, const struct naive_range *r,
+		       const struct naive_result *want, unsigned size, struct bench_clock *k)
 {
-	struct khp_op op = mk_op(KHP_OP_MADVISE, mm, addr, pages, 0);
+	unsigned long n = batch(o, k->naive_steps, size);
+	struct naive_result got;
+	double t0 = now_seconds();
 
-	op.advice = (uint8_t)advice;
-	return op;
-}
-
-static int apply(struct khp_world *w, struct khp_op op)
-{
-	int err = khp_world_apply(w, &op, NULL);
-
-	if (err)
-		fprintf(stderr, "bench: %s (mm %u, addr %llu, pages %llu) failed: %s: %s\n",
-			khp_op_name((enum khp_op_type)op.type), (unsigned)op.mm,
-			(unsigned long long)op.addr, (unsigned long long)op.pages,
-			khp_errno_name(-err), khp_world_error(w));
-	return err;
-}
-
-/*
- * mm 0 maps BENCH_PMD_PAGES pages and writes all of them; only then is the
- * VMA marked VM_HUGEPAGE, so that the faults install small pages (thp is
- * "madvise") and the range becomes a khugepaged candidate.
- */
-static int build_written(struct khp_world *w)
-{
-	int err;
-
-	err = apply(w, mk_op(KHP_OP_MMAP, 0, BENCH_BASE, BENCH_PMD_PAGES, KHP_OPF_WRITE));
-	if (!err)
-		err = apply(w, mk_op(KHP_OP_TOUCH, 0, BENCH_BASE, BENCH_PMD_PAGES, KHP_OPF_WRITE));
-	if (!err)
-		err = apply(w, mk_madvise(0, BENCH_BASE, BENCH_PMD_PAGES, KHP_ADV_HUGEPAGE));
-	return err;
-}
-
-static void config_default(struct khp_config *c)
-{
-}
-
-static void config_shared_limit(struct khp_config *c)
-{
-	c->max_ptes_shared = BENCH_PMD_PAGES - 1;
-}
-
-static void config_mixed(struct khp_config *c)
-{
-	c->max_ptes_none = BENCH_PMD_PAGES - 1;
-	c->max_ptes_swap = BENCH_PMD_PAGES - 1;
-	c->max_ptes_shared = BENCH_PMD_PAGES - 1;
-	c->swap = true;
-	c->use_zero_page = true;
-}
-
-static int build_full_shared(struct khp_world *w)
-{
-	int err = build_written(w);
-
-	return err ? err : apply(w, mk_fork(0, 1));
-}
-
-static int build_full_old(struct khp_world *w)
-{
-	int err = build_written(w);
-
-	return err ? err : apply(w, mk_op(KHP_OP_AGE, 0, 0, 0, 0));
-}
-
-static int build_full_ro(struct khp_world *w)
-{
-	int err = build_written(w);
-
-	if (!err)
-		err = apply(w, mk_fork(0, 1));
-	return err ? err : apply(w, mk_op(KHP_OP_EXIT, 1, 0, 0, 0));
-}
-
-/* The mixed layout: what PTE i of the range is. */
-enum mixed_kind { MIX_NONE, MIX_ZERO, MIX_EXCL, MIX_SHARED, MIX_SWAP, MIX_NR };
-
-static enum mixed_kind mixed_kind(unsigned i)
-{
-	return (enum mixed_kind)(i % MIX_NR);
-}
-
-/* The PMD map character each kind must show in mm 0 (khp_world_pmd_map). */
-static const char mixed_map_char[MIX_NR] = { '.', '0', 'E', 's', 'w' };
-
-static int build_mixed(struct khp_world *w)
-{
-	uint64_t a;
-	unsigned i;
-	int err;
-
-	err = apply(w, mk_op(KHP_OP_MMAP, 0, BENCH_BASE, BENCH_PMD_PAGES, KHP_OPF_WRITE));
-	for (i = 0; i < BENCH_PMD_PAGES && !err; i++) {
-		a = BENCH_BASE + i;
-		switch (mixed_kind(i)) {
-		case MIX_NONE:
-			break;
-		case MIX_ZERO:
-			err = apply(w, mk_op(KHP_OP_TOUCH, 0, a, 1, 0));
-			break;
-		default:
-			err = apply(w, mk_op(KHP_OP_TOUCH, 0, a, 1, KHP_OPF_WRITE));
-			break;
-		}
-	}
-	if (!err)
-		err = apply(w, mk_madvise(0, BENCH_BASE, BENCH_PMD_PAGES, KHP_ADV_HUGEPAGE));
-	if (!err)
-		err = apply(w, mk_fork(0, 1));
-	/* Exclusive and swap pages: CoW in the parent; then swap out the latter. */
-	for (i = 0; i < BENCH_PMD_PAGES && !err; i++) {
-		a = BENCH_BASE + i;
-		if (mixed_kind(i) == MIX_EXCL || mixed_kind(i) == MIX_SWAP)
-			err = apply(w, mk_op(KHP_OP_TOUCH, 0, a, 1, KHP_OPF_WRITE));
-		if (!err && mixed_kind(i) == MIX_SWAP)
-			err = apply(w, mk_madvise(0, a, 1, KHP_ADV_PAGEOUT));
-	}
-	return err;
-}
-
-/* ---- checking that a scan walked the whole range ---------------------- */
-
-static int expect_result(const struct khp_record *r, enum scan_result want,
-			 char *msg, size_t n)
-{
-	if (r->result != want) {
-		snprintf(msg, n, "result %s, expected %s", khp_result_name(r->result),
-			 khp_result_name(want));
-		return 1;
-	}
-	if (r->collapsed || r->nr_collapsed) {
-		snprintf(msg, n, "the step collapsed (the world changed)");
-		return 1;
-	}
-	return 0;
-}
-
-static int expect_counts(const struct khp_record *r, unsigned none_or_zero,
-			 unsigned unmapped, unsigned referenced, unsigned shared,
-			 char *msg, size_t n)
-{
-	if (r->none_or_zero == none_or_zero && r->unmapped == unmapped &&
-	    r->referenced == referenced && r->shared == shared)
-		return 0;
-	snprintf(msg, n, "counters none_or_zero %u unmapped %u referenced %u shared %u, "
-		 "expected %u %u %u %u", r->none_or_zero, r->unmapped, r->referenced,
-		 r->shared, none_or_zero, unmapped, referenced, shared);
-	return 1;
-}
-
-/*
- * The 512th PTE is the one that exceeds max_ptes_shared = 511; the 511
- * before it passed every check and were counted as referenced.
- */
-static int verify_full_shared(const struct khp_world *w, const struct khp_record *r,
-			      char *msg, size_t n)
-{
-	if (expect_result(r, SCAN_EXCEED_SHARED_PTE, msg, n))
-		return 1;
-	return expect_counts(r, 0, 0, BENCH_PMD_PAGES - 1, BENCH_PMD_PAGES, msg, n);
-}
-
-/* Only a result computed after the loop can come with these counters. */
-static int verify_full_old(const struct khp_world *w, const struct khp_record *r,
-			   char *msg, size_t n)
-{
-	if (expect_result(r, SCAN_LACK_REFERENCED_PAGE, msg, n))
-		return 1;
-	return expect_counts(r, 0, 0, 0, 0, msg, n);
-}
-
-static int verify_full_ro(const struct khp_world *w, const struct khp_record *r,
-			  char *msg, size_t n)
-{
-	if (expect_result(r, SCAN_PAGE_RO, msg, n))
-		return 1;
-	if (r->writable) {
-		snprintf(msg, n, "writable is set");
-		return 1;
-	}
-	return expect_counts(r, 0, 0, BENCH_PMD_PAGES, 0, msg, n);
-}
-
-static int verify_mixed(const struct khp_world *w, const struct khp_record *r,
-			char *msg, size_t n)
-{
-	unsigned count[MIX_NR] = { 0 };
-	char map[KHP_MAP_MAX];
-	unsigned i;
-	int err;
-
-	err = khp_world_pmd_map(w, 0, BENCH_BASE, map, sizeof(map));
-	if (err) {
-		snprintf(msg, n, "khp_world_pmd_map: %s", khp_errno_name(-err));
-		return 1;
-	}
-	for (i = 0; i < BENCH_PMD_PAGES; i++) {
-		count[mixed_kind(i)]++;
-		if (map[i] != mixed_map_char[mixed_kind(i)]) {
-			snprintf(msg, n, "PTE %u is '%c', expected '%c' (map %.40s...)",
-				 i, map[i], mixed_map_char[mixed_kind(i)], map);
+	for (unsigned long i = 0; i < n; i++) {
+		naive_scan(r, &got);
+		if (got.result != want->result || got.referenced != want->referenced) {
+			fprintf(stderr, "bench: the naive loop changed its result\n");
 			return 1;
 		}
 	}
-	if (expect_result(r, SCAN_LACK_REFERENCED_PAGE, msg, n))
-		return 1;
-	/* Every present page is young in the parent: all PTEs are counted. */
-	return expect_counts(r, count[MIX_NONE] + count[MIX_ZERO], count[MIX_SWAP],
-			     count[MIX_EXCL] + count[MIX_SHARED], count[MIX_SHARED],
-			     msg, n);
+	t0 = now_seconds() - t0;
+	k->naive_elapsed += t0;
+	k->naive_steps += n;
+	k->naive_last = n ? t0 * 1e9 / (double)n : 0;
+	return 0;
 }
 
-static const struct scan_layout scan_layouts[] = {
-	{ "full-shared", false, config_shared_limit, build_full_shared, verify_full_shared },
-	{ "full-old",    false, config_default,      build_full_old,    verify_full_old },
-	{ "full-ro",     true,  config_default,      build_full_ro,     verify_full_ro },
-	{ "mixed",       false, config_mixed,        build_mixed,       verify_mixed },
-};
-
-/* ---- measurements ---------------------------------------------------- */
-
-static void print_line(struct khp_profile p, const char *what, const char *result,
-		       unsigned long steps, double elapsed, const char *unit)
+/* The model's batch of n steps took t seconds: close the pair. */
+static void model_batch_done(struct bench_clock *k, unsigned long n, double t)
 {
-	double ns = elapsed * 1e9 / (double)steps;
+	k->elapsed += t;
+	k->steps += n;
+	if (n && k->naive_last > 0 && k->nr_pairs < BENCH_MAX_PAIRS) {
+		k->ns[k->nr_pairs] = t * 1e9 / (double)n;
+		k->naive_ns[k->nr_pairs] = k->naive_last;
+		k->nr_pairs++;
+	}
+}
 
-	printf("%-17s %-18s %-26s %10.1f ns/%-4s %12.0f %s/s  (%lu in %.2f s)\n",
-	       khp_profile_name(&p), what, result, ns, unit, (double)steps / elapsed,
-	       unit, steps, elapsed);
+static int clock_init(struct bench_clock *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->ns = malloc(BENCH_MAX_PAIRS * sizeof(double));
+	k->naive_ns = malloc(BENCH_MAX_PAIRS * sizeof(double));
+	return k->ns && k->naive_ns ? 0 : -ENOMEM;
+}
+
+static void clock_free(struct bench_clock *k)
+{
+	free(k->ns);
+	free(k->naive_ns);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static bool wanted(const struct bench_opts *o, const char *what)
+{
+	if (!o->nr_only)
+		return true;
+	for (unsigned i = 0; i < o->nr_only; i++)
+		if (!strcmp(o->only[i], what))
+			return true;
+	return false;
+}
+
+/*
+ * ns per step of each side and their ratio: the medians over the pairs of
+ * batches (robust to a burst of load on a shared machine), or the totals
+ * when no pair was kept.  fork-loop pairs are per round: unit_per_step ops.
+ */
+static void print_line(struct khp_profile p, const char *what, const char *result,
+		       struct bench_clock *k, const char *unit, unsigned unit_per_step)
+{
+	double ns = k->elapsed * 1e9 / (double)k->steps;
+	double naive = k->naive_elapsed * 1e9 / (double)k->naive_steps;
+	double ratio = ns / naive;
+
+	if (k->nr_pairs) {
+		for (unsigned i = 0; i < k->nr_pairs; i++)
+			k->ns[i] /= k->naive_ns[i];      /* each pair's ratio */
+		ratio = median(k->ns, k->nr_pairs);
+		naive = median(k->naive_ns, k->nr_pairs);
+		ns = ratio * naive;
+	}
+	ns /= unit_per_step;
+	ratio /= unit_per_step;
+	printf("%-17s %-19s %-26s %9.1f ns/%-4s %6.2fx  (naive %6.1f ns; %lu in %.2f s)\n",
+	       khp_profile_name(&p), what, result, ns, unit, ratio, naive,
+	       k->steps * unit_per_step, k->elapsed);
 }
 
 static int new_world(struct khp_profile p, void (*config)(struct khp_config *c),
@@ -349,7 +197,8 @@ static int new_world(struct khp_profile p, void (*config)(struct khp_config *c),
 	int err;
 
 	khp_config_default(&c, BENCH_PMD_PAGES);
-	config(&c);
+	if (config)
+		config(&c);
 	err = khp_config_check(&c, msg, sizeof(msg));
 	if (!err)
 		err = khp_world_new(&c, p, out);
@@ -362,113 +211,179 @@ static int new_world(struct khp_profile p, void (*config)(struct khp_config *c),
 	return 0;
 }
 
+/* The naive copy of layout l's range in w and its result, which l must accept. */
+static int naive_prepare(const struct khp_world *w, const struct scan_layout *l,
+			 struct naive_range *r, struct naive_result *res)
+{
+	struct khp_record rec;
+	char msg[200] = "";
+
+	if (naive_range_build(w, BENCH_BASE, r)) {
+		fprintf(stderr, "bench: %s: cannot copy the range for the naive loop\n", l->name);
+		return 1;
+	}
+	naive_scan(r, res);
+	naive_record(res, &rec);
+	if (l->verify(w, &rec, msg, sizeof(msg))) {
+		fprintf(stderr, "bench: %s: the naive loop does not scan as intended: %s\n",
+			l->name, msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* Layout l built in a new world *w, its first visit checked into *first. */
+static int scan_setup(struct khp_profile p, const struct scan_layout *l, struct khp_world **w,
+		      struct khp_record *first)
+{
+	struct khp_op op = bench_op(KHP_OP_KHUGEPAGED, 0, BENCH_BASE, 0, 0);
+	char msg[200] = "";
+
+	if (new_world(p, l->config, w))
+		return 1;
+	/* The first visit registers the mm; the second one is the one repeated. */
+	if (l->build(*w) || bench_apply(*w, op))
+		return 1;
+	if (khp_world_apply(*w, &op, first) || l->verify(*w, first, msg, sizeof(msg))) {
+		fprintf(stderr, "bench: %s scan/%s: the layout does not scan as intended: %s\n",
+			khp_profile_name(&p), l->name, msg);
+		return 1;
+	}
+	return 0;
+}
+
 static int bench_scan(const struct bench_opts *o, struct khp_profile p,
 		      const struct scan_layout *l)
 {
-	struct khp_op op = mk_op(KHP_OP_KHUGEPAGED, 0, BENCH_BASE, 0, 0);
+	struct khp_op op = bench_op(KHP_OP_KHUGEPAGED, 0, BENCH_BASE, 0, 0);
 	struct khp_record rec, first;
-	unsigned long steps = 0;
+	struct naive_result want;
+	struct bench_clock k;
+	struct naive_range *r = malloc(sizeof(*r));
+	struct khp_world *w = NULL;
 	char what[32], msg[200] = "";
-	struct khp_world *w;
-	double start, elapsed;
-	unsigned i;
 	int ret = KHP_EXIT_FINDING;
 
 	snprintf(what, sizeof(what), "scan/%s", l->name);
-	if (new_world(p, l->config, &w))
-		return KHP_EXIT_FINDING;
-	if (l->build(w))
+	if (clock_init(&k) || !r || scan_setup(p, l, &w, &first) || naive_prepare(w, l, r, &want))
 		goto out;
-	if (apply(w, op))
-		goto out;
-	if (khp_world_apply(w, &op, &first) || l->verify(w, &first, msg, sizeof(msg))) {
-		fprintf(stderr, "bench: %s %s: the layout does not scan as intended: %s\n",
-			khp_profile_name(&p), what, msg);
-		goto out;
-	}
-	start = now_seconds();
-	do {
-		for (i = 0; i < BENCH_BATCH; i++) {
+	while (!bench_done(o, &k)) {
+		unsigned long n = batch(o, k.steps, BENCH_BATCH);
+		double t0;
+
+		if (naive_batch(o, r, &want, BENCH_BATCH, &k))
+			goto out;
+		t0 = now_seconds();
+		for (unsigned long i = 0; i < n; i++) {
 			if (khp_world_apply(w, &op, &rec) || rec.result != first.result ||
 			    rec.collapsed) {
 				fprintf(stderr, "bench: %s %s: step %lu changed the result to %s\n",
-					khp_profile_name(&p), what, steps, khp_result_name(rec.result));
+					khp_profile_name(&p), what, k.steps + i,
+					khp_result_name(rec.result));
 				goto out;
 			}
 		}
-		steps += BENCH_BATCH;
-		elapsed = now_seconds() - start;
-	} while (elapsed < o->seconds);
+		model_batch_done(&k, n, now_seconds() - t0);
+	}
 	if (khp_world_check(w, msg, sizeof(msg))) {
 		fprintf(stderr, "bench: %s %s: invariant broken: %s\n", khp_profile_name(&p), what, msg);
 		goto out;
 	}
-	print_line(p, what, khp_result_name(first.result), steps, elapsed, "scan");
+	print_line(p, what, khp_result_name(first.result), &k, "scan", 1);
 	ret = KHP_EXIT_OK;
 out:
 	khp_world_free(w);
+	clock_free(&k);
+	free(r);
 	return ret;
 }
 
-/* One fork/touch/touch/exit iteration; `round` picks the pages touched. */
-static int fork_round(struct khp_world *w, unsigned round)
+/* One fork/touch/touch/exit round; `round` picks the pages touched. */
+static int fork_round(struct khp_world *w, unsigned long round)
 {
 	uint64_t child_at = BENCH_BASE + (round * FORK_TOUCH) % FORK_PAGES;
 	uint64_t parent_at = BENCH_BASE + (round * FORK_TOUCH + FORK_PAGES / 2) % FORK_PAGES;
 	int err;
 
-	err = apply(w, mk_fork(0, 1));
+	err = bench_apply(w, bench_fork_op(0, 1));
 	if (!err)
-		err = apply(w, mk_op(KHP_OP_TOUCH, 1, child_at, FORK_TOUCH, KHP_OPF_WRITE));
+		err = bench_apply(w, bench_op(KHP_OP_TOUCH, 1, child_at, FORK_TOUCH, KHP_OPF_WRITE));
 	if (!err)
-		err = apply(w, mk_op(KHP_OP_TOUCH, 0, parent_at, FORK_TOUCH, KHP_OPF_WRITE));
+		err = bench_apply(w, bench_op(KHP_OP_TOUCH, 0, parent_at, FORK_TOUCH, KHP_OPF_WRITE));
 	if (!err)
-		err = apply(w, mk_op(KHP_OP_EXIT, 1, 0, 0, 0));
+		err = bench_apply(w, bench_op(KHP_OP_EXIT, 1, 0, 0, 0));
 	return err;
+}
+
+/* The naive reference of fork-loop: the naive scan of the full-old layout. */
+static int fork_naive(struct khp_profile p, struct naive_range *r, struct naive_result *want)
+{
+	const struct scan_layout *l = &bench_layouts[1];
+	struct khp_record first;
+	struct khp_world *w = NULL;
+	int ret;
+
+	ret = scan_setup(p, l, &w, &first) || naive_prepare(w, l, r, want);
+	khp_world_free(w);
+	return ret;
+}
+
+/* Steady state: every round frees what it allocates, and the world is sound. */
+static int fork_check(struct khp_profile p, struct khp_world *w, const struct khp_totals *t0)
+{
+	struct khp_totals t1;
+	char msg[200] = "";
+
+	khp_world_totals(w, &t1);
+	if (t1.pages_in_use != t0->pages_in_use) {
+		fprintf(stderr, "bench: %s fork-loop: pages in use went from %ld to %ld\n",
+			khp_profile_name(&p), t0->pages_in_use, t1.pages_in_use);
+		return 1;
+	}
+	if (khp_world_check(w, msg, sizeof(msg))) {
+		fprintf(stderr, "bench: %s fork-loop: invariant broken: %s\n", khp_profile_name(&p), msg);
+		return 1;
+	}
+	return 0;
 }
 
 static int bench_fork(const struct bench_opts *o, struct khp_profile p)
 {
-	const unsigned ops_per_round = 4;
-	unsigned long rounds = 0;
-	struct khp_totals t0, t1;
-	char msg[200] = "";
-	struct khp_world *w;
-	double start, elapsed;
-	unsigned i;
+	struct naive_range *r = malloc(sizeof(*r));
+	struct naive_result want;
+	struct bench_clock k;
+	struct khp_totals t0;
+	struct khp_world *w = NULL;
 	int ret = KHP_EXIT_FINDING;
 
-	if (new_world(p, config_default, &w))
-		return KHP_EXIT_FINDING;
-	if (apply(w, mk_op(KHP_OP_MMAP, 0, BENCH_BASE, FORK_PAGES, KHP_OPF_WRITE)) ||
-	    apply(w, mk_op(KHP_OP_TOUCH, 0, BENCH_BASE, FORK_PAGES, KHP_OPF_WRITE)) ||
+	if (clock_init(&k) || !r || fork_naive(p, r, &want) || new_world(p, NULL, &w))
+		goto out;
+	if (bench_apply(w, bench_op(KHP_OP_MMAP, 0, BENCH_BASE, FORK_PAGES, KHP_OPF_WRITE)) ||
+	    bench_apply(w, bench_op(KHP_OP_TOUCH, 0, BENCH_BASE, FORK_PAGES, KHP_OPF_WRITE)) ||
 	    fork_round(w, 0))
 		goto out;
 	khp_world_totals(w, &t0);
-	start = now_seconds();
-	do {
-		for (i = 0; i < BENCH_BATCH; i++)
-			if (fork_round(w, (unsigned)rounds + i + 1))
+	/* a step is a round here; print_line() reports per op */
+	while (!bench_done(o, &k)) {
+		unsigned long n = batch(o, k.steps, FORK_BATCH);
+		double t1;
+
+		if (naive_batch(o, r, &want, FORK_BATCH, &k))
+			goto out;
+		t1 = now_seconds();
+		for (unsigned long i = 0; i < n; i++)
+			if (fork_round(w, k.steps + i + 1))
 				goto out;
-		rounds += BENCH_BATCH;
-		elapsed = now_seconds() - start;
-	} while (elapsed < o->seconds);
-	/* Steady state: every round frees what it allocates. */
-	khp_world_totals(w, &t1);
-	if (t1.pages_in_use != t0.pages_in_use) {
-		fprintf(stderr, "bench: %s fork-loop: pages in use went from %ld to %ld\n",
-			khp_profile_name(&p), t0.pages_in_use, t1.pages_in_use);
-		goto out;
+		model_batch_done(&k, n, now_seconds() - t1);
 	}
-	if (khp_world_check(w, msg, sizeof(msg))) {
-		fprintf(stderr, "bench: %s fork-loop: invariant broken: %s\n", khp_profile_name(&p), msg);
+	if (fork_check(p, w, &t0))
 		goto out;
-	}
-	print_line(p, "fork-loop", "fork/touch/touch/exit", rounds * ops_per_round,
-		   elapsed, "op");
+	print_line(p, "fork-loop", "fork/touch/touch/exit", &k, "op", FORK_OPS);
 	ret = KHP_EXIT_OK;
 out:
 	khp_world_free(w);
+	clock_free(&k);
+	free(r);
 	return ret;
 }
 
@@ -477,50 +392,106 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: khpsim bench [--seconds S] [--profile P[,P...]]\n"
+		"usage: khpsim bench [--seconds S | --iterations N] [--profile P[,P...]]\n"
+		"                    [--only NAME[,NAME...]]\n"
 		"\n"
-		"Time the simulator core: khugepaged scans of full 512-PTE ranges\n"
-		"(scan/full-shared, scan/full-old, scan/full-ro on linux-6.1/6.12),\n"
-		"of a mixed range (scan/mixed: none, zero, exclusive, shared and swap\n"
-		"PTEs), and a fork/touch/exit loop (fork-loop).  One line per\n"
-		"measurement: ns per step and steps per second.\n"
+		"Time the simulator core against a naive reference loop (the 6.1\n"
+		"khugepaged PTE scan written plainly over a flat copy of the range),\n"
+		"run in the same process, interleaved: khugepaged scans of 512-PTE\n"
+		"ranges (scan/full-shared, scan/full-old, scan/full-ro on profiles with\n"
+		"the writable gate, scan/mixed: none, zero, exclusive, shared and swap\n"
+		"PTEs, scan/large-shared and scan/large-old: a PTE-mapped THP), and a\n"
+		"fork/touch/exit loop (fork-loop, against the naive scan of full-old).\n"
+		"One line per measurement: ns per step, the ratio to the naive loop,\n"
+		"the naive loop's ns, steps and seconds.\n"
 		"\n"
-		"  --seconds S   time each measurement for S seconds (decimal, 0.001..3600;\n"
-		"                default 0.5)\n"
-		"  --profile P   only these profiles (linux-6.1, linux-6.12, linux-7.3,\n"
-		"                optionally +exact; none twice); default: the three kernels\n"
+		"  --seconds S     time each side of a measurement for S seconds (decimal,\n"
+		"                  0.001..3600; default 0.5)\n"
+		"  --iterations N  run exactly N steps of each side instead (fork-loop: N\n"
+		"                  rounds of 4 ops; 1..1000000000): repeatable instruction\n"
+		"                  counts under callgrind\n"
+		"  --profile P     only these profiles (linux-6.1, linux-6.12, linux-7.3,\n"
+		"                  optionally +exact; none twice); default: the three kernels\n"
+		"  --only NAMES    only these measurements (scan/full-old, fork-loop, ...)\n"
 		"\n"
 		"Exit status: 0 ok, 1 a layout did not behave as intended, 2 usage.\n");
 }
 
 static const struct option longopts[] = {
 	{ "seconds", required_argument, NULL, 's' },
+	{ "iterations", required_argument, NULL, 'n' },
 	{ "profile", required_argument, NULL, 'p' },
+	{ "only", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool known_measurement(const char *name)
+{
+	if (!strcmp(name, "fork-loop"))
+		return true;
+	for (unsigned l = 0; l < bench_nr_layouts; l++)
+		if (!strncmp(name, "scan/", 5) && !strcmp(name + 5, bench_layouts[l].name))
+			return true;
+	return false;
+}
+
+/* --only: a comma-separated list of measurement names (argv is modified). */
+static int parse_only(struct bench_opts *o, char *list)
+{
+	for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {
+		if (!known_measurement(s))
+			return cli_fail("bench", "--only: unknown measurement '%s' (scan/<layout> "
+					"or fork-loop)", s);
+		if (o->nr_only >= BENCH_MAX_ONLY)
+			return cli_fail("bench", "--only: more than %d names", BENCH_MAX_ONLY);
+		o->only[o->nr_only++] = s;
+	}
+	if (!o->nr_only)
+		return cli_fail("bench", "--only: no measurement named");
+	return 0;
+}
+
+static int parse_opt(struct cli *c, int opt, struct bench_opts *o, bool *seconds, size_t *nr)
+{
+	switch (opt) {
+	case 's':
+		*seconds = true;
+		return cli_decimal(c, opt, 0.001, 3600, &o->seconds) ? KHP_EXIT_USAGE : 0;
+	case 'n':
+		return cli_number(c, opt, 1, 1000000000, &o->iterations) ? KHP_EXIT_USAGE : 0;
+	case 'p':
+		return cli_profiles(c, opt, o->profiles, BENCH_MAX_PROFILES, nr) ? KHP_EXIT_USAGE : 0;
+	case 'o':
+		return parse_only(o, (char *)c->arg);
+	default:
+		return KHP_EXIT_USAGE;
+	}
+}
+
 /* 0, -1 after --help, or KHP_EXIT_USAGE. */
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
+	bool seconds = false;
 	struct cli c;
 	size_t nr = 0;
 	int opt;
 
+	memset(o, 0, sizeof(*o));
 	o->seconds = 0.5;
-	cli_init(&c, "bench", argc, argv, "s:p:h", longopts);
+	cli_init(&c, "bench", argc, argv, "s:n:p:o:h", longopts);
 	while ((opt = cli_next(&c)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			return -1;
 		}
-		if ((opt == 's' && cli_decimal(&c, opt, 0.001, 3600, &o->seconds)) ||
-		    (opt == 'p' && cli_profiles(&c, opt, o->profiles, BENCH_MAX_PROFILES, &nr)) ||
-		    (opt != 's' && opt != 'p'))
+		if (parse_opt(&c, opt, o, &seconds, &nr))
 			return KHP_EXIT_USAGE;
 	}
 	if (cli_operands(&c, &opt) && opt)
 		return cli_fail("bench", "unexpected argument '%s'", argv[optind]);
+	if (seconds && o->iterations)
+		return cli_fail("bench", "--seconds and --iterations: give one of them");
 	o->nr_profiles = (unsigned)nr;
 	if (!o->nr_profiles) {
 		for (unsigned i = 0; i < KHP_NR_KERNELS; i++)
@@ -532,8 +503,12 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 
 static void print_header(const struct bench_opts *o)
 {
-	printf("# khpsim bench: pmd_pages %u, %.2f s per measurement", BENCH_PMD_PAGES,
-	       o->seconds);
+	printf("# khpsim bench: pmd_pages %u, ", BENCH_PMD_PAGES);
+	if (o->iterations)
+		printf("%llu steps per side", (unsigned long long)o->iterations);
+	else
+		printf("%.2f s per side", o->seconds);
+	printf("; ratio = ns per step / ns per naive 6.1 scan of the same range");
 #ifndef __OPTIMIZE__
 	printf(", NOT an optimized build");
 #endif
@@ -550,21 +525,25 @@ static void print_header(const struct bench_opts *o)
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o;
-	unsigned i, l;
+	char what[32];
 	int ret, status = KHP_EXIT_OK;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? KHP_EXIT_OK : ret;
 	print_header(&o);
-	for (i = 0; i < o.nr_profiles; i++) {
-		for (l = 0; l < sizeof(scan_layouts) / sizeof(scan_layouts[0]); l++) {
-			if (scan_layouts[l].needs_writable_gate && !o.profiles[i].rules.writable_gate)
+	for (unsigned i = 0; i < o.nr_profiles; i++) {
+		for (unsigned l = 0; l < bench_nr_layouts; l++) {
+			const struct scan_layout *sl = &bench_layouts[l];
+
+			snprintf(what, sizeof(what), "scan/%s", sl->name);
+			if ((sl->needs_writable_gate && !o.profiles[i].rules.writable_gate) ||
+			    !wanted(&o, what))
 				continue;
-			if (bench_scan(&o, o.profiles[i], &scan_layouts[l]))
+			if (bench_scan(&o, o.profiles[i], sl))
 				status = KHP_EXIT_FINDING;
 		}
-		if (bench_fork(&o, o.profiles[i]))
+		if (wanted(&o, "fork-loop") && bench_fork(&o, o.profiles[i]))
 			status = KHP_EXIT_FINDING;
 		fflush(stdout);
 	}
