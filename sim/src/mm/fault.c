@@ -252,10 +252,9 @@ static int do_huge_zero_wp_pmd(struct khp_world *w, struct mm *mm, struct pmd *p
  * for the PTE level.
  */
 static int handle_pmd_fault(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t addr,
-			    bool write, bool *done)
+			    struct pmd *pmd, bool write, bool *done)
 {
 	unsigned sub = (unsigned)(addr & (pmd_nr(w) - 1));
-	struct pmd *pmd = pmd_lookup(mm, pmd_index(w, addr));
 
 	if (!pmd)
 		return do_huge_pmd_anonymous_page(w, mm, v, addr, write, done);
@@ -330,12 +329,17 @@ static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, 
 		}
 	}
 	v = vma_find(mm, addr);
-	ret = handle_pmd_fault(w, mm, v, addr, write, &done);
+	ret = handle_pmd_fault(w, mm, v, addr, pmd, write, &done);
 	if (ret || done)
 		return ret;
-	ret = pte_alloc(w, mm, addr, &pte);
-	if (ret)
-		return ret;
+	/* a split leaves the entry where it was; a fallback from pmd_none has none yet */
+	if (pmd && pmd->kind == PMD_TABLE) {
+		pte = &pmd->ptes[addr & (pmd_nr(w) - 1)];
+	} else {
+		ret = pte_alloc(w, mm, addr, &pte);
+		if (ret)
+			return ret;
+	}
 	return handle_pte_fault(w, mm, v, pte, addr, write);
 }
 

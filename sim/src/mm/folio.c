@@ -79,11 +79,6 @@ int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
 	return 0;
 }
 
-void folio_get(struct khp_world *w, uint32_t id, int refs)
-{
-	w->folios[id].refcount += refs;
-}
-
 static void folio_free(struct khp_world *w, uint32_t id)
 {
 	struct folio *f = &w->folios[id];

@@ -197,7 +197,10 @@ static inline int16_t *folio_pmc(struct folio *f) { return f->order ? f->pmc : &
 static inline const int16_t *folio_pmc_c(const struct folio *f) { return f->order ? f->pmc : &f->pmc0; }
 static inline uint8_t *folio_data(struct folio *f) { return f->order ? f->data : &f->data0; }
 int folio_alloc(struct khp_world *w, unsigned order, uint32_t *id);
-void folio_get(struct khp_world *w, uint32_t id, int refs);
+static inline void folio_get(struct khp_world *w, uint32_t id, int refs)
+{
+	w->folios[id].refcount += refs;
+}
 void folio_put(struct khp_world *w, uint32_t id, int refs);
 bool folio_alloc_huge_fails(struct khp_world *w);
 int folio_split(struct khp_world *w, uint32_t id);
@@ -212,8 +215,19 @@ void rmap_add_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
 void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
 void map_anon_folio_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, uint32_t id,
 			uint8_t flags);
-void map_anon_folio_pte(struct khp_world *w, struct mm *mm, struct pte *ptes, uint32_t id,
-			unsigned nr, uint8_t flags);
+/* map_anon_folio_pte_nopf() [7.3]: map the nr pages of the new folio id at ptes[0..nr). */
+static inline void map_anon_folio_pte(struct khp_world *w, struct mm *mm, struct pte *ptes,
+				      uint32_t id, unsigned nr, uint8_t flags)
+{
+	folio_get(w, id, (int)nr - 1);
+	for (unsigned i = 0; i < nr; i++) {
+		ptes[i].kind = PTE_PRESENT;
+		ptes[i].val = id;
+		ptes[i].subpage = (uint16_t)i;
+		ptes[i].flags = flags;
+	}
+	rmap_add_ptes(w, id, 0, nr, mm);
+}
 
 /* 6.1 page_mapcount(): PTEs of this subpage + PMD mappings of the folio */
 static inline int page_mapcount(const struct folio *f, unsigned sub)

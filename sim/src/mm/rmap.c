@@ -166,17 +166,3 @@ void map_anon_folio_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, uin
 	if (w->rules->thp_shrinker && w->cfg.shrink_underused)
 		folio_of(w, id)->flags |= FOLIO_DEFERRED;
 }
-
-/* map_anon_folio_pte_nopf() [7.3]: map the nr pages of the new folio id at ptes[0..nr). */
-void map_anon_folio_pte(struct khp_world *w, struct mm *mm, struct pte *ptes, uint32_t id,
-			unsigned nr, uint8_t flags)
-{
-	folio_get(w, id, (int)nr - 1);
-	for (unsigned i = 0; i < nr; i++) {
-		ptes[i].kind = PTE_PRESENT;
-		ptes[i].val = id;
-		ptes[i].subpage = (uint16_t)i;
-		ptes[i].flags = flags;
-	}
-	rmap_add_ptes(w, id, 0, nr, mm);
-}
