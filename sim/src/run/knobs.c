@@ -13,6 +13,7 @@
 
 #include "khpsim/knobs.h"
 #include "khpsim/parse.h"
+#include "run/run.h"
 
 #define K(id, nm, opt, env, kind, what) [id] = { nm, opt, env, kind, what }
 static const struct khp_knob_desc knobs[KHP_NR_KNOBS] = {
@@ -51,19 +52,6 @@ static const size_t knob_off[KHP_NR_KNOBS] = {
 	[KHP_KNOB_MTHP_ORDERS] = offsetof(struct khp_config, mthp_orders),
 };
 
-static int say(char *msg, size_t len, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int say(char *msg, size_t len, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 const struct khp_knob_desc *khp_knob(enum khp_knob k)
 {
@@ -124,7 +112,7 @@ int khp_knob_check_order(unsigned o, unsigned pmd_pages, char *msg, size_t msgle
 	unsigned top = khp_pmd_order(pmd_pages);
 
 	if (o < 2 || o >= top)
-		return say(msg, msglen, -ERANGE, "order %u out of range (2..%u for pmd_pages %u)",
+		return run_say(msg, msglen, -ERANGE, "order %u out of range (2..%u for pmd_pages %u)",
 			   o, top - 1, pmd_pages);
 	return 0;
 }
@@ -135,18 +123,18 @@ static int check_value(enum khp_knob k, uint32_t v, unsigned pmd_pages, char *ms
 	switch (knobs[k].kind) {
 	case KHP_KNOB_KIND_PMD:
 		if (!pmd_valid(v))
-			return say(msg, msglen, -ERANGE, "%u is not a power of two in %u..%u", v,
+			return run_say(msg, msglen, -ERANGE, "%u is not a power of two in %u..%u", v,
 				   KHP_PMD_PAGES_MIN, KHP_PMD_PAGES_MAX);
 		return 0;
 	case KHP_KNOB_KIND_PTES:
 		if (v > pmd_pages - 1)
-			return say(msg, msglen, -ERANGE, "%u out of range (0..%u for pmd_pages %u)",
+			return run_say(msg, msglen, -ERANGE, "%u out of range (0..%u for pmd_pages %u)",
 				   v, pmd_pages - 1, pmd_pages);
 		return 0;
 	case KHP_KNOB_KIND_MODE:
-		return v > KHP_THP_ALWAYS ? say(msg, msglen, -EINVAL, "unknown mode %u", v) : 0;
+		return v > KHP_THP_ALWAYS ? run_say(msg, msglen, -EINVAL, "unknown mode %u", v) : 0;
 	case KHP_KNOB_KIND_BOOL:
-		return v > 1 ? say(msg, msglen, -EINVAL, "%u is not 0 or 1", v) : 0;
+		return v > 1 ? run_say(msg, msglen, -EINVAL, "%u is not 0 or 1", v) : 0;
 	case KHP_KNOB_KIND_ORDERS:
 		for (unsigned o = 0; o < 32; o++)
 			if ((v & (1u << o)) && khp_knob_check_order(o, pmd_pages, msg, msglen))
@@ -161,7 +149,7 @@ int khp_knob_check(enum khp_knob k, uint32_t v, unsigned pmd_pages, char *msg, s
 	char m[128];
 	int rc = check_value(k, v, pmd_pages, m, sizeof(m));
 
-	return rc ? say(msg, msglen, rc, "%s: %s", knobs[k].name, m) : 0;
+	return rc ? run_say(msg, msglen, rc, "%s: %s", knobs[k].name, m) : 0;
 }
 
 int khp_config_check(const struct khp_config *c, char *msg, size_t len)
@@ -209,16 +197,16 @@ static int parse_orders(const char *s, uint32_t *v, char *msg, size_t msglen)
 		uint64_t o;
 
 		if (!len)
-			return say(msg, msglen, -EINVAL,
+			return run_say(msg, msglen, -EINVAL,
 				   "empty order in \"%.40s\" (comma-separated orders, or none)", s);
 		snprintf(tok, sizeof(tok), "%.*s", (int)len, p);
 		if (len >= sizeof(tok) || khp_parse_u64(tok, 0, 31, &o, m, sizeof(m)))
-			return say(msg, msglen, -EINVAL, "bad order \"%.20s\" (comma-separated orders "
+			return run_say(msg, msglen, -EINVAL, "bad order \"%.20s\" (comma-separated orders "
 				   "in 2..%u, or none)", tok, khp_pmd_order(KHP_PMD_PAGES_MAX) - 1);
 		if (khp_knob_check_order((unsigned)o, KHP_PMD_PAGES_MAX, m, sizeof(m)))
-			return say(msg, msglen, -ERANGE, "%s", m);
+			return run_say(msg, msglen, -ERANGE, "%s", m);
 		if (mask & (1u << o))
-			return say(msg, msglen, -EINVAL, "order %u listed twice", (unsigned)o);
+			return run_say(msg, msglen, -EINVAL, "order %u listed twice", (unsigned)o);
 		mask |= 1u << o;
 		if (!comma)
 			break;
@@ -236,13 +224,13 @@ int khp_knob_parse(enum khp_knob k, const char *s, uint32_t *v, char *msg, size_
 	int rc;
 
 	if (!s)
-		return say(msg, msglen, -EINVAL, "no value");
+		return run_say(msg, msglen, -EINVAL, "no value");
 	khp_text_escape(q, sizeof(q), s);
 	switch (knobs[k].kind) {
 	case KHP_KNOB_KIND_PMD:
 		rc = khp_parse_u64(s, 0, UINT32_MAX, &u, NULL, 0);
 		if (rc || !pmd_valid((uint32_t)u))
-			return say(msg, msglen, rc == -EINVAL ? -EINVAL : -ERANGE,
+			return run_say(msg, msglen, rc == -EINVAL ? -EINVAL : -ERANGE,
 				   "\"%s\" is not a power of two in %u..%u", q, KHP_PMD_PAGES_MIN,
 				   KHP_PMD_PAGES_MAX);
 		*v = (uint32_t)u;
@@ -254,12 +242,12 @@ int khp_knob_parse(enum khp_knob k, const char *s, uint32_t *v, char *msg, size_
 		return rc;
 	case KHP_KNOB_KIND_MODE:
 		if (khp_thp_mode_parse(s, &mode))
-			return say(msg, msglen, -EINVAL, "unknown mode \"%s\" (never, madvise, always)", q);
+			return run_say(msg, msglen, -EINVAL, "unknown mode \"%s\" (never, madvise, always)", q);
 		*v = (uint32_t)mode;
 		return 0;
 	case KHP_KNOB_KIND_BOOL:
 		if (parse_bool(s, v))
-			return say(msg, msglen, -EINVAL, "\"%s\" is not 1 or 0 (true/false, yes/no, on/off)",
+			return run_say(msg, msglen, -EINVAL, "\"%s\" is not 1 or 0 (true/false, yes/no, on/off)",
 				   q);
 		return 0;
 	case KHP_KNOB_KIND_ORDERS:
@@ -360,7 +348,7 @@ int khp_knob_settings_parse(struct khp_knob_settings *s, enum khp_knob k, const 
 	uint32_t v;
 
 	if (khp_knob_parse(k, text, &v, m, sizeof(m)))
-		return say(msg, msglen, -EINVAL, "%s: %s", where(k, origin, w, sizeof(w)), m);
+		return run_say(msg, msglen, -EINVAL, "%s: %s", where(k, origin, w, sizeof(w)), m);
 	s->value[k] = v;
 	s->set |= 1u << k;
 	s->origin[k] = origin;
@@ -375,11 +363,11 @@ int khp_knob_settings_assign(struct khp_knob_settings *s, const char *kv,
 	enum khp_knob k;
 
 	if (!eq || (size_t)(eq - kv) >= sizeof(name))
-		return say(msg, msglen, -EINVAL, "--set wants KNOB=VALUE, not \"%s\"",
+		return run_say(msg, msglen, -EINVAL, "--set wants KNOB=VALUE, not \"%s\"",
 			   khp_text_escape(q, sizeof(q), kv));
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - kv), kv);
 	if (khp_knob_lookup(name, &k))
-		return say(msg, msglen, -EINVAL, "unknown knob \"%s\" (pmd_pages, max_ptes_none, "
+		return run_say(msg, msglen, -EINVAL, "unknown knob \"%s\" (pmd_pages, max_ptes_none, "
 			   "max_ptes_swap, max_ptes_shared, thp, use_zero_page, swap, "
 			   "shrink_underused, mthp_orders)", khp_text_escape(q, sizeof(q), name));
 	return khp_knob_settings_parse(s, k, eq + 1, origin, msg, msglen);
@@ -432,12 +420,12 @@ int khp_knob_settings_apply(const struct khp_knob_settings *s, struct khp_config
 		if (!(s->set & (1u << k)))
 			continue;
 		if (check_value((enum khp_knob)k, s->value[k], n.pmd_pages, m, sizeof(m)))
-			return say(msg, msglen, -ERANGE, "%s: %s",
+			return run_say(msg, msglen, -ERANGE, "%s: %s",
 				   where((enum khp_knob)k, s->origin[k], w, sizeof(w)), m);
 		khp_knob_put(&n, (enum khp_knob)k, s->value[k]);
 	}
 	if (khp_config_check(&n, m, sizeof(m)))
-		return say(msg, msglen, -ERANGE, "%s", m);
+		return run_say(msg, msglen, -ERANGE, "%s", m);
 	*c = n;
 	return 0;
 }

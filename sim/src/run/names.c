@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mm/mm.h"
+#include "run/run.h"
 
 static int parse_table(const char *const *names, unsigned n, const char *s, unsigned *out)
 {
@@ -46,19 +47,6 @@ void khp_config_default(struct khp_config *c, unsigned pmd_pages)
 	c->mthp_orders = 0;
 }
 
-static int say(char *msg, size_t len, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int say(char *msg, size_t len, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* transparent_hugepage/enabled */
 static const char *const thp_mode_names[] = {
@@ -129,12 +117,12 @@ int khp_advice_parse(const char *s, enum khp_advice *out)
 static int check_range(uint64_t addr, uint64_t pages, const char *what, char *msg, size_t len)
 {
 	if (pages == 0)
-		return say(msg, len, -EINVAL, "%s: zero-length range", what);
+		return run_say(msg, len, -EINVAL, "%s: zero-length range", what);
 	if (pages > KHP_MAX_OP_PAGES)
-		return say(msg, len, -ERANGE, "%s: %llu pages exceed the limit of %u", what,
+		return run_say(msg, len, -ERANGE, "%s: %llu pages exceed the limit of %u", what,
 			   (unsigned long long)pages, KHP_MAX_OP_PAGES);
 	if (addr >= KHP_ADDR_LIMIT || pages > KHP_ADDR_LIMIT - addr)
-		return say(msg, len, -ERANGE, "%s: range beyond the address space (%llu pages)",
+		return run_say(msg, len, -ERANGE, "%s: range beyond the address space (%llu pages)",
 			   what, (unsigned long long)KHP_ADDR_LIMIT);
 	return 0;
 }
@@ -144,9 +132,9 @@ int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg,
 	const char *name = khp_op_name((enum khp_op_type)op->type);
 
 	if (op->type >= KHP_NR_OPS)
-		return say(msg, len, -EINVAL, "op: unknown op %u", op->type);
+		return run_say(msg, len, -EINVAL, "op: unknown op %u", op->type);
 	if (op->type != KHP_OP_SPLIT && op->type != KHP_OP_FAIL_ALLOC && op->mm >= KHP_MAX_MMS)
-		return say(msg, len, -ERANGE, "%s: mm %u out of range 0..%u", name, op->mm,
+		return run_say(msg, len, -ERANGE, "%s: mm %u out of range 0..%u", name, op->mm,
 			   KHP_MAX_MMS - 1);
 	switch (op->type) {
 	case KHP_OP_MMAP:
@@ -158,7 +146,7 @@ int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg,
 		return check_range(op->addr, op->pages, name, msg, len);
 	case KHP_OP_MADVISE:
 		if (op->advice >= KHP_NR_ADVICE)
-			return say(msg, len, -EINVAL, "madvise: unknown advice %u", op->advice);
+			return run_say(msg, len, -EINVAL, "madvise: unknown advice %u", op->advice);
 		return check_range(op->addr, op->pages, name, msg, len);
 	case KHP_OP_MREMAP: {
 		int ret = check_range(op->addr, op->pages, name, msg, len);
@@ -181,22 +169,22 @@ int khp_op_check(const struct khp_op *op, const struct khp_config *c, char *msg,
 		return 0;
 	case KHP_OP_KHUGEPAGED:
 		if (op->count > KHP_MAX_PASSES)
-			return say(msg, len, -ERANGE, "khugepaged: %u passes exceed %u", op->count,
+			return run_say(msg, len, -ERANGE, "khugepaged: %u passes exceed %u", op->count,
 				   KHP_MAX_PASSES);
 		if (op->count && (op->mm || op->addr))
-			return say(msg, len, -EINVAL, "khugepaged: passes with an mm or addr");
+			return run_say(msg, len, -EINVAL, "khugepaged: passes with an mm or addr");
 		return check_range(op->addr, 1, name, msg, len);
 	case KHP_OP_PIN:
 	case KHP_OP_UNPIN:
 		return check_range(op->addr, 1, name, msg, len);
 	case KHP_OP_FORK:
 		if (op->child >= KHP_MAX_MMS)
-			return say(msg, len, -ERANGE, "fork: child %u out of range 0..%u", op->child,
+			return run_say(msg, len, -ERANGE, "fork: child %u out of range 0..%u", op->child,
 				   KHP_MAX_MMS - 1);
 		return 0;
 	case KHP_OP_FAIL_ALLOC:
 		if (op->count > 1000000)
-			return say(msg, len, -ERANGE, "fail_alloc: count %u too large", op->count);
+			return run_say(msg, len, -ERANGE, "fail_alloc: count %u too large", op->count);
 		return 0;
 	default:
 		return 0;

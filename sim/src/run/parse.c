@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "khpsim/parse.h"
+#include "run/run.h"
 
 /* Kept equal to the profile names of run/profile.c (test_knobs checks it). */
 static const char valid_profiles[] =
@@ -20,19 +21,6 @@ const char *khp_profile_valid_names(void)
 	return valid_profiles;
 }
 
-static int say(char *msg, size_t len, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int say(char *msg, size_t len, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* User text quoted in a message: escaped for the terminal, at most ~40 bytes. */
 #define Q(s) khp_text_escape((char[48]){ 0 }, 48, (s))
@@ -71,12 +59,12 @@ int khp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	int rc;
 
 	if (!s)
-		return say(msg, msglen, -EINVAL, "a decimal number is missing");
+		return run_say(msg, msglen, -EINVAL, "a decimal number is missing");
 	rc = scan_digits(s, &v, &end);
 	if (rc == -EINVAL || *end)
-		return say(msg, msglen, -EINVAL, "\"%s\" is not a decimal number", Q(s));
+		return run_say(msg, msglen, -EINVAL, "\"%s\" is not a decimal number", Q(s));
 	if (rc || v < min || v > max)
-		return say(msg, msglen, -ERANGE, "%s is out of range (%llu..%llu)", Q(s),
+		return run_say(msg, msglen, -ERANGE, "%s is out of range (%llu..%llu)", Q(s),
 			   (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
@@ -91,7 +79,7 @@ int khp_parse_decimal(const char *s, double min, double max, double *out,
 	int rc;
 
 	if (!s)
-		return say(msg, msglen, -EINVAL, "a decimal number is missing");
+		return run_say(msg, msglen, -EINVAL, "a decimal number is missing");
 	rc = scan_digits(s, &ip, &end);
 	v = (double)ip;
 	if (rc != -EINVAL && *end == '.') {
@@ -104,9 +92,9 @@ int khp_parse_decimal(const char *s, double min, double max, double *out,
 			end = frac - 1;            /* "3." is not a number */
 	}
 	if (rc == -EINVAL || *end)
-		return say(msg, msglen, -EINVAL, "\"%s\" is not a decimal number", Q(s));
+		return run_say(msg, msglen, -EINVAL, "\"%s\" is not a decimal number", Q(s));
 	if (rc || v < min || v > max)
-		return say(msg, msglen, -ERANGE, "%s is out of range (%.10g..%.10g)", Q(s), min, max);
+		return run_say(msg, msglen, -ERANGE, "%s is out of range (%.10g..%.10g)", Q(s), min, max);
 	*out = v;
 	return 0;
 }
@@ -118,7 +106,7 @@ int khp_profile_list_parse(const char *s, struct khp_profile *out, size_t max, s
 	size_t n = 0;
 
 	if (!s || !*s)
-		return say(msg, msglen, -EINVAL, "no profile given (%s)", valid_profiles);
+		return run_say(msg, msglen, -EINVAL, "no profile given (%s)", valid_profiles);
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -126,21 +114,21 @@ int khp_profile_list_parse(const char *s, struct khp_profile *out, size_t max, s
 		char name[KHP_PROFILE_NAME_MAX];
 
 		if (!len)
-			return say(msg, msglen, -EINVAL, "empty profile name in \"%s\" (%s)", Q(s),
+			return run_say(msg, msglen, -EINVAL, "empty profile name in \"%s\" (%s)", Q(s),
 				   valid_profiles);
 		char why[512];
 
 		snprintf(name, sizeof(name), "%.*s", (int)len, p);
 		if (len >= sizeof(name))
-			return say(msg, msglen, -EINVAL, "profile name \"%s...\" too long", Q(name));
+			return run_say(msg, msglen, -EINVAL, "profile name \"%s...\" too long", Q(name));
 		if (khp_profile_parse_msg(name, &pr, why, sizeof(why)))
-			return say(msg, msglen, -EINVAL, "%s", why);
+			return run_say(msg, msglen, -EINVAL, "%s", why);
 		for (size_t i = 0; i < n; i++)
 			if (khp_profile_same(&out[i], &pr))
-				return say(msg, msglen, -EINVAL,
+				return run_say(msg, msglen, -EINVAL,
 					   "profile \"%s\" listed twice (%s)", name, valid_profiles);
 		if (n == max)
-			return say(msg, msglen, -E2BIG, "more than %zu profiles", max);
+			return run_say(msg, msglen, -E2BIG, "more than %zu profiles", max);
 		out[n++] = pr;
 		if (!comma)
 			break;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "khpsim/khpsim.h"
+#include "run/run.h"
 
 static const char *const kernel_names[KHP_NR_KERNELS] = {
 	"linux-6.1", "linux-6.12", "linux-7.3",
@@ -45,20 +46,6 @@ bool khp_profile_same(const struct khp_profile *a, const struct khp_profile *b)
 	return !strcmp(a->name, b->name);
 }
 
-static int say(char *msg, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int say(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && len) {
-		va_start(ap, fmt);
-		vsnprintf(msg, len, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* "a, b, c" of every rule name (or of rule ri's value names) into buf. */
 static const char *choices(const struct khp_rule_info *ri, char *buf, size_t len)
 {
@@ -81,14 +68,14 @@ int khp_profile_set_rule(struct khp_profile *p, const char *rule, const char *va
 	char buf[640];
 
 	if (!ri)
-		return say(msg, len, "unknown rule '%s' (rules: %s)", rule, choices(NULL, buf, sizeof(buf)));
+		return run_say(msg, len, -EINVAL, "unknown rule '%s' (rules: %s)", rule, choices(NULL, buf, sizeof(buf)));
 	for (unsigned v = 0; v < ri->nr_values; v++) {
 		if (strcmp(value, ri->values[v].name))
 			continue;
 		((uint8_t *)&p->rules)[ri->offset] = (uint8_t)v;
 		return 0;
 	}
-	return say(msg, len, "rule %s: unknown value '%s' (values: %s)", rule, value,
+	return run_say(msg, len, -EINVAL, "rule %s: unknown value '%s' (values: %s)", rule, value,
 		   choices(ri, buf, sizeof(buf)));
 }
 
@@ -119,12 +106,12 @@ static int apply_modifier(struct khp_profile *p, const char *s, size_t n, char *
 		return 0;
 	}
 	if (n >= sizeof(rule))
-		return say(msg, len, "modifier '%.*s...' is too long", 20, s);
+		return run_say(msg, len, -EINVAL, "modifier '%.*s...' is too long", 20, s);
 	memcpy(rule, s, n);
 	rule[n] = 0;
 	eq = strchr(rule, '=');
 	if (!eq)
-		return say(msg, len, "'+%s' is not +exact or +RULE=VALUE", rule);
+		return run_say(msg, len, -EINVAL, "'+%s' is not +exact or +RULE=VALUE", rule);
 	*eq = 0;
 	return khp_profile_set_rule(p, rule, eq + 1, msg, len);
 }
@@ -137,11 +124,11 @@ int khp_profile_parse_msg(const char *s, struct khp_profile *out, char *msg, siz
 	int ret;
 
 	if (!n)
-		return say(msg, len, "unknown profile '%s' (linux-6.1, linux-6.12 or linux-7.3, "
+		return run_say(msg, len, -EINVAL, "unknown profile '%s' (linux-6.1, linux-6.12 or linux-7.3, "
 			   "then +exact or +RULE=VALUE...; `khpsim profiles` lists the rules)",
 			   s ? s : "");
 	if (strlen(s) >= sizeof(p.name))
-		return say(msg, len, "profile name '%.40s...' is longer than %u characters", s,
+		return run_say(msg, len, -EINVAL, "profile name '%.40s...' is longer than %u characters", s,
 			   KHP_PROFILE_NAME_MAX - 1);
 	p = khp_profile_kernel(k);
 	for (const char *m = s + n; *m == '+';) {

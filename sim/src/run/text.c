@@ -5,10 +5,12 @@
  * (escape sequences, C1 controls), and a file name any byte.  Terminal
  * output escapes control characters; JSON output is always valid UTF-8.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "khpsim/parse.h"
+#include "run/run.h"
 
 size_t khp_utf8_len(const unsigned char *p, size_t avail)
 {
@@ -143,4 +145,16 @@ void khp_json_put_string(FILE *f, const char *s)
 		len -= k;
 	}
 	fputc('"', f);
+}
+
+int run_say(char *msg, size_t len, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg && len) {
+		va_start(ap, fmt);
+		vsnprintf(msg, len, fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }
