@@ -166,8 +166,8 @@ static enum scan_result isolate_ptes(struct khp_world *w, struct vma *v, struct 
 				return SCAN_PAGE_COUNT;
 			f->mark = mark;
 		}
-		if (khugepaged && ((pte->flags & PTE_YOUNG) || (f->flags & FOLIO_REFERENCED) ||
-				   (rules->young_referenced && (f->flags & FOLIO_YOUNG))))
+		if (khugepaged && ((pte->flags & PTE_YOUNG) ||
+				   (f->flags & folio_referenced_mask(rules))))
 			referenced++;
 		if (pte->flags & PTE_WRITE)
 			writable = true;

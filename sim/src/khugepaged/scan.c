@@ -125,7 +125,7 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 {
 	const bool per_page = rule == KHP_SHARED_PAGE_MAPCOUNT || rule == KHP_SHARED_EXACT;
 	/* folio flags that make a page referenced; that make it skipped as lazyfree */
-	const unsigned ref_mask = FOLIO_REFERENCED | (w->rules->young_referenced ? FOLIO_YOUNG : 0);
+	const unsigned ref_mask = folio_referenced_mask(w->rules);
 	const unsigned lazy_mask = khugepaged && w->rules->lazyfree_skip ? FOLIO_LAZYFREE : 0;
 	const enum scan_result uffd = w->rules->uffd_result ? SCAN_PTE_UFFD : SCAN_PTE_UFFD_WP;
 	const struct folio *folios = w->folios;

@@ -93,11 +93,11 @@ static int copy_pte_table(struct khp_world *w, struct mm *parent, struct mm *chi
 static int copy_pmd(struct khp_world *w, struct mm *parent, struct mm *child,
 		    const struct vma *v, uint64_t idx)
 {
-	uint64_t base = idx << w->pmd_order;
-	unsigned from = v->start > base ? (unsigned)(v->start - base) : 0;
-	unsigned to = v->end < base + pmd_nr(w) ? (unsigned)(v->end - base) : pmd_nr(w);
 	struct pmd *s = pmd_lookup(parent, idx), *d;
+	unsigned from, to;
 	int ret;
+
+	pmd_clip(w, idx, v->start, v->end, &from, &to);
 
 	if (!s)
 		return 0;

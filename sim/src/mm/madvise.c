@@ -173,11 +173,11 @@ static int advise_range(struct khp_world *w, struct mm *mm, uint64_t start, uint
 			enum khp_advice adv)
 {
 	for (uint64_t idx = pmd_index(w, start); idx <= pmd_index(w, end - 1); idx++) {
-		uint64_t base = idx << w->pmd_order;
-		unsigned from = start > base ? (unsigned)(start - base) : 0;
-		unsigned to = end < base + pmd_nr(w) ? (unsigned)(end - base) : pmd_nr(w);
 		struct pmd *pmd = pmd_lookup(mm, idx);
 		bool as_ptes = true;
+		unsigned from, to;
+
+		pmd_clip(w, idx, start, end, &from, &to);
 		int ret;
 
 		if (!pmd || pmd->kind == PMD_HUGE_ZERO)

@@ -187,6 +187,16 @@ static inline uint64_t pmd_index(const struct khp_world *w, uint64_t addr)
 	return addr >> w->pmd_order;
 }
 
+/* The part [*from, *to) of PMD range idx that [start, end) covers, as PTE indices. */
+static inline void pmd_clip(const struct khp_world *w, uint64_t idx, uint64_t start, uint64_t end,
+			    unsigned *from, unsigned *to)
+{
+	uint64_t base = idx << w->pmd_order;
+
+	*from = start > base ? (unsigned)(start - base) : 0;
+	*to = end < base + pmd_nr(w) ? (unsigned)(end - base) : pmd_nr(w);
+}
+
 /* ---- folio.c --------------------------------------------------------- */
 static inline struct folio *folio_of(const struct khp_world *w, uint32_t id)
 {
@@ -207,6 +217,16 @@ int folio_split(struct khp_world *w, uint32_t id);
 void free_swap_cache(struct khp_world *w, uint32_t id);
 void folio_free_swap(struct khp_world *w, uint32_t id);
 void swap_slot_release(struct khp_world *w, uint32_t slot);
+
+/*
+ * The folio flags that make a page referenced for khugepaged (the scan and
+ * the isolate round): PG_referenced, and PG_young under rule
+ * young_referenced (folio_test_young() [6.12, 7.3]); a young PTE counts too.
+ */
+static inline unsigned folio_referenced_mask(const struct khp_rules *r)
+{
+	return FOLIO_REFERENCED | (r->young_referenced ? FOLIO_YOUNG : 0);
+}
 
 /* ---- rmap.c ---------------------------------------------------------- */
 void rmap_add_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, struct mm *mm);

@@ -69,9 +69,9 @@ int op_mprotect(struct khp_world *w, const struct khp_op *op)
 				pmd->flags |= PTE_WRITE;
 			continue;
 		}
-		uint64_t base = idx << w->pmd_order;
-		unsigned from = start > base ? (unsigned)(start - base) : 0;
-		unsigned to = end < base + pmd_nr(w) ? (unsigned)(end - base) : pmd_nr(w);
+		unsigned from, to;
+
+		pmd_clip(w, idx, start, end, &from, &to);
 
 		if (w->rules->mprotect_batch)
 			mprotect_batch_bits(pmd->ptes, from, to);

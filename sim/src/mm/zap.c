@@ -88,11 +88,11 @@ int zap_range(struct khp_world *w, struct mm *mm, uint64_t start, uint64_t end, 
 	unsigned nr = pmd_nr(w);
 
 	for (uint64_t idx = pmd_index(w, start); idx <= pmd_index(w, end - 1); idx++) {
-		uint64_t base = idx << w->pmd_order;
-		unsigned from = start > base ? (unsigned)(start - base) : 0;
-		unsigned to = end < base + nr ? (unsigned)(end - base) : nr;
 		struct pmd *pmd = pmd_lookup(mm, idx);
+		unsigned from, to;
 		int ret;
+
+		pmd_clip(w, idx, start, end, &from, &to);
 
 		if (!pmd)
 			continue;
