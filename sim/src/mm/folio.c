@@ -143,32 +143,39 @@ void free_swap_cache(struct khp_world *w, uint32_t id)
  * Rewrite every PTE of folio `id` through map[sub]: a new order-0 folio, or
  * SPLIT_TO_ZERO for a zero-filled page remapped to the shared zero page.
  */
+struct remap {
+	uint32_t id;
+	const uint32_t *map;
+};
+
+static int remap_table(struct khp_world *w, struct mm *mm, struct pmd *pmd, void *arg)
+{
+	const struct remap *r = arg;
+
+	if (pmd->kind != PMD_TABLE)
+		return 0;
+	for (unsigned j = 0; j < pmd_nr(w); j++) {
+		struct pte *pte = &pmd->ptes[j];
+
+		if (pte->kind != PTE_PRESENT || pte->val != r->id)
+			continue;
+		if (r->map[pte->subpage] == SPLIT_TO_ZERO) {
+			pte->kind = PTE_ZERO;
+			pte->val = 0;
+			pte->flags = PTE_YOUNG;
+		} else {
+			pte->val = r->map[pte->subpage];
+		}
+		pte->subpage = 0;
+	}
+	return 0;
+}
+
 static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *map)
 {
-	for (unsigned m = 0; m < w->nr_mms; m++) {
-		struct mm *mm = &w->mms[m];
+	struct remap r = { id, map };
 
-		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
-			struct pmd *pmd = &mm->pmds[i];
-
-			if (pmd->kind != PMD_TABLE)
-				continue;
-			for (unsigned j = 0; j < pmd_nr(w); j++) {
-				struct pte *pte = &pmd->ptes[j];
-
-				if (pte->kind != PTE_PRESENT || pte->val != id)
-					continue;
-				if (map[pte->subpage] == SPLIT_TO_ZERO) {
-					pte->kind = PTE_ZERO;
-					pte->val = 0;
-					pte->flags = PTE_YOUNG;
-				} else {
-					pte->val = map[pte->subpage];
-				}
-				pte->subpage = 0;
-			}
-		}
-	}
+	pmd_walk(w, remap_table, &r);
 }
 
 /*

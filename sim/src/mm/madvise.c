@@ -32,21 +32,18 @@ static bool large_folio_shared(const struct khp_world *w, const struct folio *f,
 }
 
 /* split_folio() of a folio some PMD maps: unmap_folio() splits every PMD first */
+static int split_if_maps(struct khp_world *w, struct mm *mm, struct pmd *pmd, void *arg)
+{
+	uint32_t id = *(const uint32_t *)arg;
+
+	return pmd->kind == PMD_HUGE && pmd->folio == id ? split_huge_pmd(w, mm, pmd->index) : 0;
+}
+
 int split_pmd_mapped_folio(struct khp_world *w, uint32_t id)
 {
-	for (unsigned m = 0; m < w->nr_mms; m++) {
-		struct mm *mm = &w->mms[m];
+	int ret = pmd_walk(w, split_if_maps, &id);
 
-		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
-			if (mm->pmds[i].kind == PMD_HUGE && mm->pmds[i].folio == id) {
-				int ret = split_huge_pmd(w, mm, mm->pmds[i].index);
-
-				if (ret)
-					return ret;
-			}
-		}
-	}
-	return folio_split(w, id);
+	return ret ? ret : folio_split(w, id);
 }
 
 /*

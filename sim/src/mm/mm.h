@@ -235,6 +235,8 @@ void rmap_add_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
 void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm);
 void map_anon_folio_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, uint32_t id,
 			uint8_t flags);
+typedef int (*pmd_walk_fn)(struct khp_world *w, struct mm *mm, struct pmd *pmd, void *arg);
+int pmd_walk(struct khp_world *w, pmd_walk_fn fn, void *arg);
 /* map_anon_folio_pte_nopf() [7.3]: map the nr pages of the new folio id at ptes[0..nr). */
 static inline void map_anon_folio_pte(struct khp_world *w, struct mm *mm, struct pte *ptes,
 				      uint32_t id, unsigned nr, uint8_t flags)

@@ -166,3 +166,23 @@ void map_anon_folio_pmd(struct khp_world *w, struct mm *mm, struct pmd *pmd, uin
 	if (w->rules->thp_shrinker && w->cfg.shrink_underused)
 		folio_of(w, id)->flags |= FOLIO_DEFERRED;
 }
+
+/*
+ * rmap_walk() without anon_vmas: every PMD entry of every live mm, in mm
+ * and address order, until fn returns non-zero (which pmd_walk returns).
+ * fn may change the entry in place (split it), not add or remove entries.
+ */
+int pmd_walk(struct khp_world *w, pmd_walk_fn fn, void *arg)
+{
+	for (unsigned m = 0; m < w->nr_mms; m++) {
+		struct mm *mm = &w->mms[m];
+
+		for (uint32_t i = 0; mm->alive && i < mm->nr_pmds; i++) {
+			int ret = fn(w, mm, &mm->pmds[i], arg);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
