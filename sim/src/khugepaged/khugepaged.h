@@ -21,6 +21,9 @@ struct scan_state {
 };
 void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 	      bool khugepaged, struct scan_state *ss);
+/* The same scan by the kernel's loop alone, PTE by PTE (what tests compare scan_pmd() with). */
+void scan_pmd_reference(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+			bool khugepaged, struct scan_state *ss);
 enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uint64_t index);
 int op_khugepaged(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);
 int op_collapse(struct khp_world *w, const struct khp_op *op, struct khp_record *rec);

@@ -2,16 +2,22 @@
 /*
  * The per-PMD scan: hpage_collapse_scan_pmd() [6.1, 6.12] and
  * collapse_scan_pmd() [7.3], check by check in each kernel's order
- * (docs/kernel-rules.md#scan-order).  It reads the world and writes nothing but *ss; no allocation.
+ * (docs/kernel-rules.md#scan-order).  It reads the world and writes nothing but *ss
+ * (and, once per world, the tables of scan_sums.c); no allocation.
  *
  * The same pass counts shared_exact and shared_profile over the whole range
- * (the scan's own early exit does not stop them).  The loop is specialised
- * per shared predicate and context (scan_loop() is inlined with constant
- * arguments); the other rules are read once per scan.  The folio-wide facts
- * are computed once per run of PTEs mapping one folio.
+ * (the scan's own early exit does not stop them).
+ *
+ * The packed sums of scan_sums.c stand in for the loop over every PTE that
+ * passes; the kernel's loop, scan_precise(), goes on from the first PTE
+ * where the scan may fail (or, for a check, from PTE 0:
+ * scan_pmd_reference()).  It is specialised per shared predicate, context
+ * and bitmap (inlined with constant arguments); the rules are read once per
+ * scan.
  */
+#include <stddef.h>
 #include <string.h>
-#include "khugepaged.h"
+#include "scan.h"
 
 /* find_pmd_or_thp_or_none() */
 enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uint64_t index)
@@ -27,11 +33,6 @@ enum scan_result find_pmd_or_thp_or_none(struct khp_world *w, struct mm *mm, uin
 		return SCAN_PMD_MAPPED;     /* pmd_trans_huge(), huge zero page included */
 	return SCAN_SUCCEED;
 }
-
-/* The limits of one scan; MADV_COLLAPSE ignores none/swap/shared (cc->is_khugepaged). */
-struct scan_limits {
-	unsigned none, swap, shared;
-};
 
 static void scan_limits(const struct khp_world *w, const struct vma *v, bool khugepaged,
 			bool mthp, struct scan_limits *l)
@@ -61,38 +62,20 @@ static inline void folio_facts(const struct khp_world *w, enum khp_shared_rule r
 			       uint32_t id, struct folio_facts *ff)
 {
 	const struct folio *f = folio_of(w, id);
-	int expected = f->large_mapcount;
 
-	if (f->flags & FOLIO_SWAPCACHE)
-		expected += (int)folio_nr_pages(f);
 	ff->id = id;
 	ff->flags = f->flags;
-	ff->refcount_ok = f->refcount == expected;
-	ff->shared = rule == KHP_SHARED_LIKELY_MAPPED ? folio_likely_mapped_shared(f) :
-		     rule == KHP_SHARED_MAYBE_MAPPED ? folio_maybe_mapped_shared(f) : false;
+	ff->refcount_ok = !(f->flags & FOLIO_EXTRA_REFS);
+	ff->shared = folio_wide_shared(rule, f);
 }
 
-/* Count the sharing of present PTEs [from, nr) without scanning them. */
-static void count_rest(const struct khp_world *w, const struct pte *ptes, unsigned from,
-		       struct scan_state *ss)
+/* The present-PTE bitmap over [from, to): every present PTE there passed the scan. */
+static void fill_present(const struct pte *ptes, unsigned from, unsigned to, uint32_t *present)
 {
-	for (unsigned i = from; i < pmd_nr(w); i++) {
-		const struct pte *pte = &ptes[i];
-		const struct folio *f;
-
-		if (pte->kind != PTE_PRESENT)
-			continue;
-		f = folio_of(w, pte->val);
-		ss->shared_exact += page_mapcount(f, pte->subpage) > 1;
-		ss->shared_profile += page_shared(w->rules->shared, f, pte->subpage);
-	}
+	for (unsigned i = from; i < to; i++)
+		if (ptes[i].kind == PTE_PRESENT)
+			present[i / 32] |= 1u << (i % 32);
 }
-
-/* Counters live in registers during the loop; they reach *ss on every exit. */
-struct scan_counts {
-	unsigned none, unmapped, shared, referenced, sh_exact, sh_profile;
-	unsigned pte_flags;     /* OR of the present PTEs' flags seen: writable */
-};
 
 static inline void scan_store(struct scan_state *ss, const struct scan_counts *c)
 {
@@ -105,25 +88,77 @@ static inline void scan_store(struct scan_state *ss, const struct scan_counts *c
 	ss->shared_profile = c->sh_profile;
 }
 
+/* The checks after the loop, which ran to the end. */
+static inline void scan_end(struct khp_world *w, bool khugepaged, const uint32_t *present,
+			    struct scan_counts *c, struct scan_state *ss)
+{
+	unsigned nr = pmd_nr(w);
+
+	if (!w->rules->writable_gate)
+		c->pte_flags &= ~PTE_WRITE;      /* no writable tracking without the gate [7.3] */
+	scan_store(ss, c);
+	if (present) {
+		memcpy(ss->present, present, sizeof(ss->present));
+		ss->bitmap = true;
+	}
+	ss->loop_done = true;
+	if (w->rules->writable_gate && !ss->writable)
+		ss->result = SCAN_PAGE_RO;
+	else if (khugepaged && (!c->referenced || (c->unmapped && c->referenced < nr / 2)))
+		ss->result = SCAN_LACK_REFERENCED_PAGE;
+	else
+		ss->result = SCAN_SUCCEED;
+}
+
+/* Count the sharing of present PTEs [from, nr) without scanning them. */
+static inline void count_rest(const struct khp_world *w, const struct pte *ptes, unsigned from,
+			      enum khp_shared_rule rule, struct scan_state *ss)
+{
+	const bool per_page = shared_per_page(rule);
+	unsigned nr = pmd_nr(w);
+
+	for (unsigned i = from, n; i < nr; i += n) {
+		const struct pte *pte = &ptes[i];
+		const struct folio *f;
+		unsigned exact;
+
+		n = 1;
+		if (pte->kind != PTE_PRESENT)
+			continue;
+		f = folio_of(w, pte->val);
+		if (!f->order) {
+			exact = (f->flags & FOLIO_MULTI_MAPPED) != 0;
+			ss->shared_exact += exact;
+			ss->shared_profile += exact;
+			continue;
+		}
+		n = pte_run(pte, nr - i);
+		exact = folio_pages_multi(f, pte->subpage, n);
+		ss->shared_exact += exact;
+		ss->shared_profile += per_page ? exact : folio_wide_shared(rule, f) ? n : 0;
+	}
+}
+
 #define SCAN_FAIL_AT(r) do {						\
 		scan_store(ss, &c);					\
 		ss->result = (r);					\
-		count_rest(w, ptes, i + 1, ss);				\
+		count_rest(w, ptes, i + 1, rule, ss);			\
 		return;							\
 	} while (0)
 
 /*
- * The PTE loop, specialised at compile time for the shared predicate and
- * the khugepaged / MADV_COLLAPSE context.  One function on purpose, longer
+ * The kernel's PTE loop from PTE `from` on, with the counts of the PTEs
+ * before it (which all passed) in *start, specialised at compile time for
+ * the shared predicate and the khugepaged / MADV_COLLAPSE context.  One function on purpose, longer
  * than the others: it is the hot loop, and its counters stay in registers
  * only while it is not split (docs/performance.md).
  */
 static inline __attribute__((always_inline)) void
-scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
-	  const struct scan_limits *l, struct scan_state *ss, const enum khp_shared_rule rule,
-	  const bool bitmap)
+scan_precise(struct khp_world *w, const struct pte *ptes, unsigned from,
+	     const struct scan_counts *start, const bool khugepaged, const struct scan_limits *l,
+	     struct scan_state *ss, const enum khp_shared_rule rule, const bool bitmap)
 {
-	const bool per_page = rule == KHP_SHARED_PAGE_MAPCOUNT || rule == KHP_SHARED_EXACT;
+	const bool per_page = shared_per_page(rule);
 	/* folio flags that make a page referenced; that make it skipped as lazyfree */
 	const unsigned ref_mask = folio_referenced_mask(w->rules);
 	const unsigned lazy_mask = khugepaged && w->rules->lazyfree_skip ? FOLIO_LAZYFREE : 0;
@@ -131,11 +166,13 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 	const struct folio *folios = w->folios;
 	const unsigned max_none = l->none, max_swap = l->swap, max_shared = l->shared;
 	struct folio_facts ff = { .id = 0 };
-	struct scan_counts c = { 0 };
+	struct scan_counts c = *start;
 	uint32_t present[KHP_PMD_PAGES_MAX / 32] = { 0 };
 	unsigned nr = pmd_nr(w);
 
-	for (unsigned i = 0; i < nr; i++) {
+	if (bitmap)
+		fill_present(ptes, 0, from, present);
+	for (unsigned i = from; i < nr; i++) {
 		const struct pte pte = ptes[i];
 		const struct folio *f;
 		bool shared_exact, shared, refcount_ok;
@@ -157,10 +194,9 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 		if (!f->order) {
 			/* small folio: every predicate is mapcount > 1 */
 			fl = f->flags;
-			shared_exact = f->large_mapcount > 1;
+			shared_exact = fl & FOLIO_MULTI_MAPPED;
 			shared = shared_exact;
-			refcount_ok = f->refcount ==
-				      f->large_mapcount + ((fl & FOLIO_SWAPCACHE) ? 1 : 0);
+			refcount_ok = !(fl & FOLIO_EXTRA_REFS);
 		} else {
 			if (pte.val != ff.id)
 				folio_facts(w, rule, pte.val, &ff);
@@ -187,30 +223,37 @@ scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
 		if (khugepaged)
 			c.referenced += ((pte.flags & PTE_YOUNG) != 0) | ((fl & ref_mask) != 0);
 	}
-	if (!w->rules->writable_gate)
-		c.pte_flags &= ~PTE_WRITE;      /* no writable tracking without the gate [7.3] */
-	scan_store(ss, &c);
-	if (bitmap) {
-		memcpy(ss->present, present, sizeof(present));
-		ss->bitmap = true;
-	}
-	ss->loop_done = true;
-	if (w->rules->writable_gate && !ss->writable)
-		ss->result = SCAN_PAGE_RO;
-	else if (khugepaged && (!c.referenced || (c.unmapped && c.referenced < nr / 2)))
-		ss->result = SCAN_LACK_REFERENCED_PAGE;
-	else
-		ss->result = SCAN_SUCCEED;
+	scan_end(w, khugepaged, bitmap ? present : NULL, &c, ss);
 }
 
-void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
-	      bool khugepaged, struct scan_state *ss)
+/* The sums up to where the scan may fail, then the kernel's loop from there (from 0: reference). */
+static inline __attribute__((always_inline)) void
+scan_loop(struct khp_world *w, const struct pte *ptes, const bool khugepaged,
+	  const struct scan_limits *l, struct scan_state *ss, const enum khp_shared_rule rule,
+	  const bool bitmap, bool reference)
+{
+	uint32_t present[KHP_PMD_PAGES_MAX / 32] = { 0 };
+	struct scan_counts c = { 0 };
+	unsigned from = reference ? 0 : scan_sums(w, ptes, khugepaged, l, &c);
+
+	if (from < pmd_nr(w)) {
+		scan_precise(w, ptes, from, &c, khugepaged, l, ss, rule, bitmap);
+		return;
+	}
+	if (bitmap)
+		fill_present(ptes, 0, pmd_nr(w), present);
+	scan_end(w, khugepaged, bitmap ? present : NULL, &c, ss);
+}
+
+static void scan_pmd_loop(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+			  bool khugepaged, struct scan_state *ss, bool reference)
 {
 	struct scan_limits l;
 	const struct pte *ptes;
 	bool mthp;
 
-	memset(ss, 0, sizeof(*ss));
+	/* present[] is read only with ss->bitmap set */
+	memset(ss, 0, offsetof(struct scan_state, present));
 	ss->result = find_pmd_or_thp_or_none(w, mm, index);
 	if (ss->result != SCAN_SUCCEED)
 		return;
@@ -222,7 +265,7 @@ void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 	/* one specialised copy per shared predicate, context and bitmap */
 #define SCAN_CASE(rule, kh, bm)								\
 	case (rule) * 4 + (kh) * 2 + (bm):						\
-		scan_loop(w, ptes, kh, &l, ss, rule, bm);				\
+		scan_loop(w, ptes, kh, &l, ss, rule, bm, reference);			\
 		break
 #define SCAN_CASES(rule) \
 	SCAN_CASE(rule, 0, 0); SCAN_CASE(rule, 1, 0); SCAN_CASE(rule, 1, 1)
@@ -234,4 +277,16 @@ void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
 	}
 #undef SCAN_CASES
 #undef SCAN_CASE
+}
+
+void scan_pmd(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+	      bool khugepaged, struct scan_state *ss)
+{
+	scan_pmd_loop(w, mm, v, index, khugepaged, ss, false);
+}
+
+void scan_pmd_reference(struct khp_world *w, struct mm *mm, struct vma *v, uint64_t index,
+			bool khugepaged, struct scan_state *ss)
+{
+	scan_pmd_loop(w, mm, v, index, khugepaged, ss, true);
 }

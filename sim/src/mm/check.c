@@ -171,6 +171,28 @@ static int check_mm_ids(const struct khp_world *w, uint32_t id, const struct exp
 	return 0;
 }
 
+/* The derived flags and the multi bitmap (mm.h) against the counters. */
+static int check_derived(const struct folio *f, uint32_t id, char *msg, size_t len)
+{
+	struct folio d = *f;
+	unsigned nr = folio_nr_pages(f), multi = 0;
+
+	folio_derive(&d);
+	if (d.flags != f->flags)
+		FAIL("folio %u: derived flags %#x, the counters say %#x", id,
+		     f->flags & FOLIO_DERIVED, d.flags & FOLIO_DERIVED);
+	for (unsigned i = 0; f->order && i < nr; i++) {
+		if (!(folio_multi(f)[i / 64] & (1ull << (i % 64))) != !(f->pmc[i] > 1))
+			FAIL("folio %u: multi bit of subpage %u wrong (mapcount %d)", id, i,
+			     f->pmc[i]);
+		multi += f->pmc[i] > 1;
+	}
+	if (f->nr_multi != multi)
+		FAIL("folio %u: nr_multi %u, %u subpages mapped more than once", id, f->nr_multi,
+		     multi);
+	return 0;
+}
+
 /* One allocated folio's counters against the recount. */
 static int check_folio(const struct khp_world *w, uint32_t id, const struct expect *e,
 		       char *msg, size_t len)
@@ -203,6 +225,8 @@ static int check_folio(const struct khp_world *w, uint32_t id, const struct expe
 		     cache, e->lru);
 	if (cache && (f->order || !f->swap || w->swap[f->swap].folio != id))
 		FAIL("folio %u: swap cache link broken", id);
+	if (check_derived(f, id, msg, len))
+		return -EUCLEAN;
 	return f->order ? check_mm_ids(w, id, e, msg, len) : 0;
 }
 

@@ -16,7 +16,7 @@ static bool thp_underused(const struct khp_world *w, const struct folio *f)
 	    w->cfg.max_ptes_none == pmd_nr(w) - 1)
 		return false;
 	for (unsigned i = 0; i < folio_nr_pages(f); i++)
-		zero += !f->data[i];
+		zero += !folio_data_c(f)[i];
 	return zero > w->cfg.max_ptes_none;
 }
 

@@ -41,19 +41,28 @@ static int folio_slot(struct khp_world *w, unsigned order, uint32_t *out)
 	memset(f, 0, sizeof(*f));
 	f->order = (uint8_t)order;
 	if (order) {
-		f->pmc = calloc(nr, sizeof(*f->pmc));
-		f->data = calloc(nr, 1);
-		if (!f->pmc || !f->data) {
-			free(f->pmc);
-			free(f->data);
+		unsigned words = folio_multi_words(nr);
+		uint64_t *block = calloc(1, words * sizeof(uint64_t) + nr * (sizeof(int16_t) + 1));
+
+		if (!block) {
 			f->next_free = w->free_folio;
 			w->free_folio = id;
 			return khp_err(w, -ENOMEM, "out of memory for folio metadata");
 		}
+		f->pmc = (int16_t *)(void *)(block + words);
 	}
 	f->refcount = 1;
+	folio_derive(f);
 	*out = id;
 	return 0;
+}
+
+/* The metadata block of a large folio (folio_multi() .. folio_data()). */
+void folio_meta_free(struct folio *f)
+{
+	if (f->order && f->pmc)
+		free(folio_multi(f));
+	f->pmc = NULL;
 }
 
 /* folio_alloc(): a new anonymous folio, refcount 1, content zero. */
@@ -79,6 +88,12 @@ int folio_alloc(struct khp_world *w, unsigned order, uint32_t *out)
 	return 0;
 }
 
+void folio_get(struct khp_world *w, uint32_t id, int refs)
+{
+	w->folios[id].refcount += refs;
+	folio_derive(&w->folios[id]);
+}
+
 static void folio_free(struct khp_world *w, uint32_t id)
 {
 	struct folio *f = &w->folios[id];
@@ -86,8 +101,7 @@ static void folio_free(struct khp_world *w, uint32_t id)
 
 	w->pages_in_use -= nr;
 	w->vm_events.pgfree += nr;
-	free(f->pmc);
-	free(f->data);
+	folio_meta_free(f);
 	memset(f, 0, sizeof(*f));
 	f->next_free = w->free_folio;
 	w->free_folio = id;
@@ -101,6 +115,8 @@ void folio_put(struct khp_world *w, uint32_t id, int refs)
 	f->refcount -= refs;
 	if (f->refcount <= 0)
 		folio_free(w, id);
+	else
+		folio_derive(f);
 }
 
 void swap_slot_release(struct khp_world *w, uint32_t slot)
@@ -186,7 +202,7 @@ static void remap_split_ptes(struct khp_world *w, uint32_t id, const uint32_t *m
 static void split_mark_zero(const struct khp_world *w, const struct folio *f, uint32_t *map)
 {
 	for (unsigned i = 0; i < folio_nr_pages(f); i++)
-		map[i] = w->rules->split_to_zero && f->pmc[i] && !f->data[i] ?
+		map[i] = w->rules->split_to_zero && f->pmc[i] && !folio_data_c(f)[i] ?
 			 SPLIT_TO_ZERO : 0;
 }
 
@@ -203,6 +219,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 	uint32_t *map = w->scratch;
 	int16_t *pmc;
 	uint8_t *data;
+	uint64_t *block;
 	uint16_t keep;
 
 	if (!f->order)
@@ -211,7 +228,8 @@ int folio_split(struct khp_world *w, uint32_t id)
 		return -EBUSY;
 	split_mark_zero(w, f, map);
 	pmc = f->pmc;
-	data = f->data;
+	data = folio_data(f);
+	block = folio_multi(f);
 	keep = f->flags & (FOLIO_REFERENCED | FOLIO_YOUNG | FOLIO_LAZYFREE | FOLIO_DIRTY);
 	memset(f, 0, sizeof(*f));
 	for (unsigned i = 0; i < nr; i++) {
@@ -231,6 +249,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 		f->pmc0 = pmc[i];
 		f->data0 = data[i];
 		f->flags = keep;
+		folio_derive(f);
 		map[i] = nid;
 	}
 	if (!map[0] || map[0] == SPLIT_TO_ZERO) {
@@ -240,8 +259,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 		f->next_free = w->free_folio;
 		w->free_folio = id;
 	}
-	free(pmc);
-	free(data);
+	free(block);
 	remap_split_ptes(w, id, map);
 	return 0;
 }

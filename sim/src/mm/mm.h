@@ -13,6 +13,8 @@
  *    large_mapcount = all of them, nr_pages_mapped = #{i : pmc[i] > 0};
  *  - refcount = large_mapcount + pincount + (swapcache ? nr_pages : 0)
  *    + the entries of the lru_add batch naming it;
+ *  - the derived folio flags match the counters (folio_derive()), and a
+ *    large folio's multi bitmap has bit i set iff pmc[i] > 1, nr_multi bits;
  *  - MM-ID slots (large folios) follow folio_add_return_large_mapcount()
  *    [7.3] (docs/kernel-rules.md#73-mm-id-tracking): a slot's count never exceeds
  *    the mappings its mm really holds, and a free slot has count 0;
@@ -47,6 +49,22 @@ struct pte {
 	uint8_t kind;      /* enum pte_kind */
 	uint8_t flags;     /* PTE_* */
 };
+
+/* A PTE as one 64-bit word: val, subpage, kind, flags from the low bits up. */
+static inline uint64_t pte_word(const struct pte *pte)
+{
+	uint64_t x;
+
+	__builtin_memcpy(&x, pte, sizeof(x));
+	return x;
+}
+
+#define PTE_WORD_SUBPAGE  (1ull << 32)    /* the word of the next subpage of the same folio */
+
+_Static_assert(sizeof(struct pte) == 8 && __builtin_offsetof(struct pte, val) == 0 &&
+	       __builtin_offsetof(struct pte, subpage) == 4 &&
+	       __builtin_offsetof(struct pte, kind) == 6 &&
+	       __builtin_offsetof(struct pte, flags) == 7, "pte_word() layout");
 
 enum pmd_kind { PMD_TABLE, PMD_HUGE, PMD_HUGE_ZERO };
 
@@ -87,14 +105,27 @@ struct mm {
 };
 
 /* ---- folios ---------------------------------------------------------- */
-#define FOLIO_SWAPCACHE   0x001u
-#define FOLIO_REFERENCED  0x002u  /* PG_referenced */
-#define FOLIO_YOUNG       0x004u  /* PG_young (6.12+) */
-#define FOLIO_LAZYFREE    0x008u  /* anon && !swapbacked: MADV_FREE'd */
-#define FOLIO_DEFERRED    0x010u  /* on the deferred split queue */
-#define FOLIO_PARTIAL     0x020u  /* queued as partially mapped */
-#define FOLIO_SHARED_BIT  0x040u  /* MM-ID "maybe mapped shared" */
-#define FOLIO_DIRTY       0x080u  /* PG_dirty (6.1 PMD split moves the dirty bit here) */
+/* Page flags, and the folio's state the scan needs in one word (see below). */
+#define FOLIO_DIRTY       0x001u  /* PG_dirty (6.1 PMD split moves the dirty bit here) */
+#define FOLIO_SWAPCACHE   0x002u
+#define FOLIO_DEFERRED    0x004u  /* on the deferred split queue */
+#define FOLIO_PARTIAL     0x008u  /* queued as partially mapped */
+#define FOLIO_SHARED_BIT  0x010u  /* MM-ID "maybe mapped shared" */
+#define FOLIO_REFERENCED  0x020u  /* PG_referenced */
+#define FOLIO_YOUNG       0x040u  /* PG_young (6.12+) */
+#define FOLIO_LAZYFREE    0x080u  /* anon && !swapbacked: MADV_FREE'd */
+#define FOLIO_MULTI_MAPPED 0x100u /* derived: large_mapcount > 1 */
+#define FOLIO_EXTRA_REFS  0x200u  /* derived: refcount != mappings + swap cache */
+#define FOLIO_LARGE       0x400u  /* derived: order > 0 */
+/*
+ * The derived bits are a cache of the counters, so that the khugepaged scan
+ * reads one word per small folio (khugepaged/scan.c): folio_derive() renews
+ * them wherever refcount or large_mapcount change (folio_get/put, rmap's
+ * mapcount updates, allocation, split); the checker compares them with the
+ * counters.  Bits 0x020..0x400 are the scan's table index, above the PTE's
+ * five bits.
+ */
+#define FOLIO_DERIVED     (FOLIO_MULTI_MAPPED | FOLIO_EXTRA_REFS | FOLIO_LARGE)
 
 struct folio {
 	int32_t refcount;          /* 0: free */
@@ -109,11 +140,33 @@ struct folio {
 	uint8_t order;
 	uint8_t data0;             /* small folio: content is not zero */
 	int16_t pmc0;              /* small folio: pmc[0] */
-	int16_t *pmc;              /* large folio: per-subpage PTE mapcount */
-	uint8_t *data;             /* large folio: per-subpage "not zero" */
-	uint32_t next_free;
-	uint32_t mark;              /* collapse: seen in this isolate round */
+	uint16_t nr_multi;         /* large folio: subpages with pmc > 1 (bits of folio_multi()) */
+	/*
+	 * Large folio: per-subpage PTE mapcounts, inside one block with the
+	 * multi bitmap before them (bit i set iff pmc[i] > 1) and the
+	 * per-subpage "not zero" bytes after them (folio_multi(), folio_data()).
+	 */
+	int16_t *pmc;
+	union {
+		uint32_t next_free;    /* free folio: the free list */
+		uint32_t mark;         /* collapse: seen in this isolate round */
+	};
 };
+
+/* Renew the derived bits of f from its counters. */
+static inline void folio_derive(struct folio *f)
+{
+	int cache = (f->flags & FOLIO_SWAPCACHE) ? 1 << f->order : 0;
+	unsigned fl = f->flags & ~FOLIO_DERIVED;
+
+	if (f->large_mapcount > 1)
+		fl |= FOLIO_MULTI_MAPPED;
+	if (f->refcount != f->large_mapcount + cache)
+		fl |= FOLIO_EXTRA_REFS;
+	if (f->order)
+		fl |= FOLIO_LARGE;
+	f->flags = (uint16_t)fl;
+}
 
 struct swap_slot {
 	uint32_t count;            /* swap PTEs referring to it */
@@ -147,6 +200,8 @@ struct lru_batch {
 };
 
 /* ---- the world ------------------------------------------------------- */
+#define KHP_SCAN_TAB_SIZE 2064u  /* khugepaged/scan.c: folio bits x PTE bits, non-present */
+
 struct khp_world {
 	struct khp_config cfg;
 	struct khp_profile prof;
@@ -171,6 +226,9 @@ struct khp_world {
 	uint32_t mark_gen;
 	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
 	uint32_t nr_pins, cap_pins;
+	/* khugepaged/scan.c: what a small folio's PTE adds to the sums, per context */
+	uint64_t scan_tab[2][KHP_SCAN_TAB_SIZE];
+	bool scan_tab_ready;          /* built from the rules at the first scan */
 	char err[192];
 };
 
@@ -205,12 +263,23 @@ static inline struct folio *folio_of(const struct khp_world *w, uint32_t id)
 static inline unsigned folio_nr_pages(const struct folio *f) { return 1u << f->order; }
 static inline int16_t *folio_pmc(struct folio *f) { return f->order ? f->pmc : &f->pmc0; }
 static inline const int16_t *folio_pmc_c(const struct folio *f) { return f->order ? f->pmc : &f->pmc0; }
-static inline uint8_t *folio_data(struct folio *f) { return f->order ? f->data : &f->data0; }
-int folio_alloc(struct khp_world *w, unsigned order, uint32_t *id);
-static inline void folio_get(struct khp_world *w, uint32_t id, int refs)
+/* Words of the multi bitmap of a folio of nr pages. */
+static inline unsigned folio_multi_words(unsigned nr) { return (nr + 63) / 64; }
+static inline uint64_t *folio_multi(const struct folio *f)
 {
-	w->folios[id].refcount += refs;
+	return (uint64_t *)(void *)f->pmc - folio_multi_words(folio_nr_pages(f));
 }
+static inline uint8_t *folio_data(struct folio *f)
+{
+	return f->order ? (uint8_t *)(f->pmc + folio_nr_pages(f)) : &f->data0;
+}
+static inline const uint8_t *folio_data_c(const struct folio *f)
+{
+	return f->order ? (const uint8_t *)(f->pmc + folio_nr_pages(f)) : &f->data0;
+}
+void folio_meta_free(struct folio *f);
+int folio_alloc(struct khp_world *w, unsigned order, uint32_t *id);
+void folio_get(struct khp_world *w, uint32_t id, int refs);
 void folio_put(struct khp_world *w, uint32_t id, int refs);
 bool folio_alloc_huge_fails(struct khp_world *w);
 int folio_split(struct khp_world *w, uint32_t id);
@@ -281,6 +350,10 @@ static inline bool folio_maybe_mapped_shared(const struct folio *f)
 	return f->flags & FOLIO_SHARED_BIT;
 }
 bool page_shared(enum khp_shared_rule rule, const struct folio *f, unsigned sub);
+/* Of the n pages of large folio f from subpage sub (all mapped): how many have page_mapcount > 1. */
+unsigned folio_pages_multi(const struct folio *f, unsigned sub, unsigned n);
+/* The offset from subpage sub of the k-th (1-based) such page of f at or after sub. */
+unsigned folio_multi_select(const struct folio *f, unsigned sub, unsigned k);
 
 /* ---- vma.c ----------------------------------------------------------- */
 struct vma *vma_find(struct mm *mm, uint64_t addr);
@@ -318,6 +391,11 @@ void pud_free_unused(struct mm *mm, unsigned pmd_order);
 int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index);
 struct pte *pte_lookup(struct khp_world *w, struct mm *mm, uint64_t addr);
 unsigned folio_pte_batch(const struct pte *ptes, unsigned max, uint8_t same);
+/* folio_pte_batch() with every PTE bit the same */
+static inline unsigned pte_run(const struct pte *ptes, unsigned max)
+{
+	return folio_pte_batch(ptes, max, 0xff);
+}
 int pte_alloc(struct khp_world *w, struct mm *mm, uint64_t addr, struct pte **out);
 
 /* ---- zap.c ----------------------------------------------------------- */

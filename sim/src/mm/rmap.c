@@ -55,6 +55,7 @@ static void mapcount_add(struct folio *f, const struct mm *mm, int diff)
 	f->large_mapcount += diff;
 	if (f->order)
 		mm_id_add(f, mm->mm_id, diff, old);
+	folio_derive(f);
 }
 
 static void mapcount_sub(struct folio *f, const struct mm *mm, int diff)
@@ -62,6 +63,7 @@ static void mapcount_sub(struct folio *f, const struct mm *mm, int diff)
 	f->large_mapcount -= diff;
 	if (f->order)
 		mm_id_sub(f, mm->mm_id, diff, f->large_mapcount);
+	folio_derive(f);
 }
 
 /* deferred_split_folio(folio, partially_mapped) */
@@ -80,9 +82,21 @@ void rmap_add_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned nr, 
 	struct folio *f = folio_of(w, id);
 	int16_t *pmc = folio_pmc(f);
 
-	for (unsigned i = sub; i < sub + nr; i++)
-		if (pmc[i]++ == 0)
-			f->nr_pages_mapped++;
+	if (!f->order) {
+		f->nr_pages_mapped += pmc[0]++ == 0;
+	} else {
+		uint64_t *multi = folio_multi(f);
+
+		for (unsigned i = sub; i < sub + nr; i++) {
+			int old = pmc[i]++;
+
+			f->nr_pages_mapped += old == 0;
+			if (old == 1) {
+				multi[i / 64] |= 1ull << (i % 64);
+				f->nr_multi++;
+			}
+		}
+	}
 	mapcount_add(f, mm, (int)nr);
 }
 
@@ -98,11 +112,22 @@ void rmap_remove_ptes(struct khp_world *w, uint32_t id, unsigned sub, unsigned n
 	int16_t *pmc = folio_pmc(f);
 	unsigned unmapped = 0;
 
-	for (unsigned i = sub; i < sub + nr; i++) {
-		if (--pmc[i] == 0) {
-			f->nr_pages_mapped--;
-			unmapped++;
+	if (!f->order) {
+		unmapped = --pmc[0] == 0;
+		f->nr_pages_mapped -= (int)unmapped;
+	} else {
+		uint64_t *multi = folio_multi(f);
+
+		for (unsigned i = sub; i < sub + nr; i++) {
+			int now = --pmc[i];
+
+			unmapped += now == 0;
+			if (now == 1) {
+				multi[i / 64] &= ~(1ull << (i % 64));
+				f->nr_multi--;
+			}
 		}
+		f->nr_pages_mapped -= (int)unmapped;
 	}
 	mapcount_sub(f, mm, (int)nr);
 	if (!f->order || !unmapped || f->entire_mapcount)
@@ -130,6 +155,73 @@ void rmap_remove_pmd(struct khp_world *w, uint32_t id, struct mm *mm)
 	if (!f->entire_mapcount && f->nr_pages_mapped &&
 	    f->nr_pages_mapped < (int)folio_nr_pages(f))
 		deferred_split_queue(f, true);
+}
+
+/* The mask of the bits of word `from / 64` in [from, from + n) (from + n within the word). */
+static inline uint64_t word_mask(unsigned from, unsigned take)
+{
+	return (take == 64 ? ~0ull : (1ull << take) - 1) << (from % 64);
+}
+
+/* Set bits of words[] in [from, from + n). */
+static unsigned popcount_range64(const uint64_t *words, unsigned from, unsigned n)
+{
+	unsigned count = 0;
+
+	while (n) {
+		unsigned take = 64 - from % 64 < n ? 64 - from % 64 : n;
+
+		count += (unsigned)__builtin_popcountll(words[from / 64] & word_mask(from, take));
+		from += take;
+		n -= take;
+	}
+	return count;
+}
+
+/* The offset from `from` of the k-th (1-based) set bit of words[] at or after from. */
+static unsigned select_from64(const uint64_t *words, unsigned from, unsigned k)
+{
+	unsigned at = from;
+
+	for (;;) {
+		unsigned take = 64 - at % 64;
+		uint64_t bits = words[at / 64] & word_mask(at, take);
+		unsigned c = (unsigned)__builtin_popcountll(bits);
+
+		if (c >= k) {
+			while (--k)
+				bits &= bits - 1;
+			return at / 64 * 64 + (unsigned)__builtin_ctzll(bits) - from;
+		}
+		k -= c;
+		at += take;
+	}
+}
+
+/*
+ * Every mapped subpage of large folio f has page_mapcount() > 1:
+ * page_mapcount() = pmc + entire_mapcount, and a mapped page has pmc >= 1.
+ */
+static bool folio_all_multi(const struct folio *f)
+{
+	return f->entire_mapcount || f->nr_multi == f->nr_pages_mapped;
+}
+
+/* The scan's exact shared count of a run (khugepaged/scan_sums.c), from the multi bitmap. */
+unsigned folio_pages_multi(const struct folio *f, unsigned sub, unsigned n)
+{
+	if (folio_all_multi(f))
+		return n;
+	if (!f->nr_multi)
+		return 0;
+	return popcount_range64(folio_multi(f), sub, n);
+}
+
+unsigned folio_multi_select(const struct folio *f, unsigned sub, unsigned k)
+{
+	if (folio_all_multi(f))
+		return k - 1;
+	return select_from64(folio_multi(f), sub, k);
 }
 
 /*

@@ -129,11 +129,11 @@ static bool vma_order_suitable(const struct vma *v, unsigned order)
  */
 static uint32_t vma_suitable_orders(const struct vma *v, uint32_t orders)
 {
-	for (int o = 31; o >= 0; o--) {
-		if (!(orders & (1u << o)))
-			continue;
-		if (vma_order_suitable(v, (unsigned)o))
-			return orders & ((2u << o) - 1);
+	while (orders) {
+		unsigned o = 31 - (unsigned)__builtin_clz(orders);   /* the highest order left */
+
+		if (vma_order_suitable(v, o))
+			return orders;
 		orders &= ~(1u << o);
 	}
 	return 0;

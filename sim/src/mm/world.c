@@ -137,10 +137,8 @@ static void world_release(struct khp_world *w)
 		mm->reg_seq = 0;
 		mm->mm_id = 0;
 	}
-	for (uint32_t i = 1; i < w->nr_folios; i++) {
-		free(w->folios[i].pmc);
-		free(w->folios[i].data);
-	}
+	for (uint32_t i = 1; i < w->nr_folios; i++)
+		folio_meta_free(&w->folios[i]);
 }
 
 void khp_world_free(struct khp_world *w)
