@@ -13,7 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include "khpsim/khpsim.h"
+#include "khpsim/scenario.h"
 
 #define BASE 262144u
 
@@ -244,6 +247,92 @@ static void test_mthp_rules_need_mthp_collapse(void **state)
 	assert_int_equal(p.rules.mthp_limits, KHP_MTHP_LIMITS_SCALED);
 }
 
+/* Custom profiles: every error names what is wrong and lists the choices. */
+static void test_profile_parse_errors(void **state)
+{
+	static const struct { const char *s, *says; } bad[] = {
+		{ "linux-6.12+foo=1", "unknown rule 'foo'" },
+		{ "linux-6.12+shared=bar", "values: page_mapcount, likely_mapped_shared" },
+		{ "linux-6.12+shared", "not +exact or +RULE=VALUE" },
+		{ "linux-6.12x", "unknown profile" },
+		{ "linux-5.15+exact", "unknown profile" },
+		{ "linux-6.12+madv_shared=exact", "rule madv_shared: unknown value 'exact'" },
+		{ "linux-6.12+writable_gate=2", "values: 0, 1" },
+	};
+	struct khp_profile p;
+	char msg[768];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		msg[0] = 0;
+		assert_true(khp_profile_parse_msg(bad[i].s, &p, msg, sizeof(msg)) < 0);
+		if (!strstr(msg, bad[i].says))
+			fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].s, msg, bad[i].says);
+	}
+	/* the name is what the user wrote; the rules are the base row with the changes */
+	assert_int_equal(khp_profile_parse_msg("linux-6.12+exact+young_referenced=0", &p, msg,
+					       sizeof(msg)), 0);
+	assert_string_equal(khp_profile_name(&p), "linux-6.12+exact+young_referenced=0");
+	assert_int_equal(p.rules.shared, KHP_SHARED_EXACT);
+	assert_int_equal(p.rules.young_referenced, 0);
+	assert_int_equal(p.rules.writable_gate, khp_kernel_rules(KHP_LINUX_6_12)->writable_gate);
+	assert_false(khp_profile_is_kernel(&p));
+	assert_int_equal(khp_profile_parse_msg("linux-7.3", &p, msg, sizeof(msg)), 0);
+	assert_true(khp_profile_is_kernel(&p));
+}
+
+/* A scenario's named profile: read, used by expectations, written back as an object. */
+static void test_named_profile_json(void **state)
+{
+	static const char ok[] =
+		"{\"khpsim\": 1, \"profiles\": [\"linux-6.12\", {\"name\": \"612-mapcount\", "
+		"\"base\": \"linux-6.12\", \"rules\": {\"shared\": \"page_mapcount\"}}], "
+		"\"program\": [{\"op\": \"mmap\", \"mm\": 0, \"addr\": 0, \"pages\": 512}, "
+		"{\"op\": \"khugepaged\", \"mm\": 0, \"addr\": 0}], "
+		"\"expect\": [{\"step\": 1, \"profile\": \"612-mapcount\", \"result\": \"not_visited\"}]}";
+	static const struct { const char *json, *says; } bad[] = {
+		{ "{\"khpsim\": 1, \"profiles\": [{\"name\": \"x\", \"base\": \"linux-6.12\", "
+		  "\"rules\": {\"shared\": \"nope\"}}], \"program\": []}", "profiles[0].rules.shared" },
+		{ "{\"khpsim\": 1, \"profiles\": [{\"name\": \"linux-7.3\", \"base\": \"linux-6.12\", "
+		  "\"rules\": {}}], \"program\": []}", "names another profile" },
+		{ "{\"khpsim\": 1, \"profiles\": [{\"name\": \"x\", \"base\": \"linux-6.1\", "
+		  "\"rules\": {\"mthp_limits\": \"scaled\"}}], \"program\": []}", "mthp_collapse" },
+		{ "{\"khpsim\": 1, \"profiles\": [{\"name\": \"x\", \"rules\": {}}], "
+		  "\"program\": []}", "missing required key \"base\"" },
+	};
+	struct khp_scenario sc;
+	char err[512];
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	(void)state;
+	khp_scenario_init(&sc);
+	assert_int_equal(khp_scenario_load_buf(ok, sizeof(ok) - 1, "t.json", &sc, err, sizeof(err)), 0);
+	assert_int_equal(sc.nr_profiles, 2);
+	assert_string_equal(sc.profiles[1].name, "612-mapcount");
+	assert_int_equal(sc.profiles[1].rules.shared, KHP_SHARED_PAGE_MAPCOUNT);
+	assert_string_equal(sc.expects[0].profile.name, "612-mapcount");
+	f = open_memstream(&out, &outlen);
+	assert_non_null(f);
+	assert_int_equal(khp_scenario_write(f, &sc), 0);
+	fclose(f);
+	if (!strstr(out, "{\"name\": \"612-mapcount\", \"base\": \"linux-6.12\", \"rules\": "
+			 "{\"shared\": \"page_mapcount\"}}"))
+		fail_msg("written back as: %s", out);
+	free(out);
+	khp_scenario_free(&sc);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		khp_scenario_init(&sc);
+		err[0] = 0;
+		assert_true(khp_scenario_load_buf(bad[i].json, strlen(bad[i].json), "t.json", &sc, err,
+						  sizeof(err)) < 0);
+		if (!strstr(err, bad[i].says))
+			fail_msg("case %zu: \"%s\" does not say \"%s\"", i, err, bad[i].says);
+		khp_scenario_free(&sc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +342,8 @@ int main(void)
 		cmocka_unit_test(test_registration_order),
 		cmocka_unit_test(test_daemon_op_check),
 		cmocka_unit_test(test_mthp_rules_need_mthp_collapse),
+		cmocka_unit_test(test_profile_parse_errors),
+		cmocka_unit_test(test_named_profile_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
