@@ -72,7 +72,8 @@ static const struct khp_rule_value shared_values[] = {
 	{ "likely_mapped_shared",
 	  "folio_likely_mapped_shared(): folio-wide, guessed from the first subpage" },
 	{ "maybe_mapped_shared",
-	  "folio_maybe_mapped_shared(): MM-ID slots, exact for two mms, sticky beyond" },
+	  "folio_maybe_mapped_shared(): MM-ID slots; per folio, so a page another mm "
+	  "no longer maps still counts as shared; sticky beyond two mms" },
 	{ "exact", "another live mm maps this very page (the oracle)" },
 };
 
