@@ -245,6 +245,33 @@ static void test_checker_multi_bitmap(void **state)
 	khp_world_free(w);
 }
 
+/* The recount: a PTE outside every VMA, a subpage count off by one. */
+static void test_checker_recount(void **state)
+{
+	char msg[200] = "";
+	uint32_t large, small;
+	struct khp_world *w = shared_world(&large, &small);
+	struct mm *mm = &w->mms[1];
+	struct pmd *pmd = NULL;
+
+	(void)state;
+	for (uint32_t i = 0; i < mm->nr_pmds; i++)
+		if (mm->pmds[i].index == 2048 / 512)
+			pmd = &mm->pmds[i];
+	assert_non_null(pmd);
+	/* the child's VMA [2048, 2056): PTE 8 of the table lies in no VMA */
+	assert_int_equal(pmd->ptes[8].kind, PTE_NONE);
+	pmd->ptes[8] = pmd->ptes[7];
+	expect_broken(w, "PTE at 0x808 outside any VMA");
+	pmd->ptes[8].kind = PTE_NONE;
+	assert_int_equal(khp_world_check(w, msg, sizeof(msg)), 0);
+	folio_pmc(&w->folios[large])[3]++;
+	expect_broken(w, "subpage 3 mapcount 3, page tables say 2");
+	folio_pmc(&w->folios[large])[3]--;
+	assert_int_equal(khp_world_check(w, msg, sizeof(msg)), 0);
+	khp_world_free(w);
+}
+
 /* The multi bitmap queries, on a folio with some pages mapped twice. */
 static void test_folio_pages_multi(void **state)
 {
@@ -282,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checker_derived_flags),
 		cmocka_unit_test(test_checker_multi_bitmap),
+		cmocka_unit_test(test_checker_recount),
 		cmocka_unit_test(test_folio_pages_multi),
 		cmocka_unit_test(test_sums_match_loop_8),
 		cmocka_unit_test(test_sums_match_loop_64),

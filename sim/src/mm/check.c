@@ -9,7 +9,7 @@
 #include "mm.h"
 
 struct expect {
-	int32_t *pmc;        /* per folio: offset into the subpage counts */
+	int32_t *pmc;        /* per folio: its slice of recount.pmc */
 	int32_t entire, large;
 	int32_t per_mm[KHP_MAX_MMS];
 	int32_t pins;
@@ -19,6 +19,7 @@ struct expect {
 /* The checker's recount: per folio what the page tables imply, per swap slot its PTEs. */
 struct recount {
 	struct expect *e;
+	int32_t *pmc;        /* the subpage counts of all allocated folios */
 	uint32_t *swapc;
 	char *msg;
 	size_t len;
@@ -83,17 +84,13 @@ static int recount_huge_pmd(const struct khp_world *w, const struct mm *mm, unsi
 	return 0;
 }
 
-/* One PTE at addr: inside a VMA; a swap entry names a used slot; a page is allocated. */
-static int recount_pte(const struct khp_world *w, const struct mm *mm, unsigned m, uint64_t addr,
+/* One PTE at addr, inside a VMA (the caller checks): a swap entry names a used slot; a page is allocated. */
+static int recount_pte(const struct khp_world *w, unsigned m, uint64_t addr,
 		       const struct pte *pte, struct recount *rc)
 {
 	char *msg = rc->msg;
 	size_t len = rc->len;
 
-	if (pte->kind == PTE_NONE)
-		return 0;
-	if (!vma_find((struct mm *)mm, addr))
-		FAIL("mm %u: PTE at %#llx outside any VMA", m, (unsigned long long)addr);
 	if (pte->kind == PTE_SWAP) {
 		if (!pte->val || pte->val >= w->nr_swap || !w->swap[pte->val].used)
 			FAIL("mm %u: swap PTE at %#llx names free slot %u", m,
@@ -113,6 +110,34 @@ static int recount_pte(const struct khp_world *w, const struct mm *mm, unsigned 
 	return 0;
 }
 
+/*
+ * The PTEs of one page table, walked beside the mm's sorted VMAs (a cursor,
+ * not a lookup per PTE): every non-none PTE lies inside a VMA.
+ */
+static int recount_table(const struct khp_world *w, const struct mm *mm, unsigned m,
+			 const struct pmd *pmd, struct recount *rc)
+{
+	uint64_t base = pmd->index << w->pmd_order;
+	const struct vma *v = mm->vmas, *vend = mm->vmas + mm->nr_vmas;
+	char *msg = rc->msg;
+	size_t len = rc->len;
+
+	for (unsigned i = 0; i < pmd_nr(w); i++) {
+		const struct pte *pte = &pmd->ptes[i];
+		uint64_t addr = base + i;
+
+		if (pte->kind == PTE_NONE)
+			continue;
+		while (v < vend && v->end <= addr)
+			v++;
+		if (v == vend || v->start > addr)
+			FAIL("mm %u: PTE at %#llx outside any VMA", m, (unsigned long long)addr);
+		if (recount_pte(w, m, addr, pte, rc))
+			return -EUCLEAN;
+	}
+	return 0;
+}
+
 /* Every mapping of every live mm, counted into rc. */
 static int recount_mappings(const struct khp_world *w, struct recount *rc)
 {
@@ -125,16 +150,11 @@ static int recount_mappings(const struct khp_world *w, struct recount *rc)
 			return -EUCLEAN;
 		for (uint32_t p = 0; p < mm->nr_pmds; p++) {
 			const struct pmd *pmd = &mm->pmds[p];
-			uint64_t base = pmd->index << w->pmd_order;
+			int ret = pmd->kind == PMD_TABLE ? recount_table(w, mm, m, pmd, rc)
+							 : recount_huge_pmd(w, mm, m, pmd, rc);
 
-			if (pmd->kind != PMD_TABLE) {
-				if (recount_huge_pmd(w, mm, m, pmd, rc))
-					return -EUCLEAN;
-				continue;
-			}
-			for (unsigned i = 0; i < pmd_nr(w); i++)
-				if (recount_pte(w, mm, m, base + i, &pmd->ptes[i], rc))
-					return -EUCLEAN;
+			if (ret)
+				return ret;
 		}
 	}
 	return 0;
@@ -251,36 +271,42 @@ static int check_swap(const struct khp_world *w, const uint32_t *swapc, char *ms
 	return 0;
 }
 
-/* The recount's tables: one subpage array per allocated folio; pages they hold. */
+/*
+ * The recount's tables, three allocations whatever the world holds: the
+ * per-folio expectations, one subpage-count array shared by all allocated
+ * folios (each folio's slice at an offset), the swap counts.  *pages: the
+ * pages the allocated folios hold.
+ */
 static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pages)
 {
 	uint32_t nf = w->nr_folios ? w->nr_folios : 1;
+	size_t off = 0;
 
+	for (uint32_t id = 1; id < w->nr_folios; id++)
+		if (w->folios[id].refcount)
+			*pages += folio_nr_pages(&w->folios[id]);
 	rc->e = calloc(nf, sizeof(*rc->e));
+	rc->pmc = calloc(*pages ? (size_t)*pages : 1, sizeof(int32_t));
 	rc->swapc = calloc(w->nr_swap ? w->nr_swap : 1, sizeof(uint32_t));
-	if (!rc->e || !rc->swapc)
+	if (!rc->e || !rc->pmc || !rc->swapc)
 		return -ENOMEM;
 	for (uint32_t id = 1; id < w->nr_folios; id++) {
 		const struct folio *f = &w->folios[id];
 
 		if (!f->refcount)
 			continue;
-		rc->e[id].pmc = calloc(folio_nr_pages(f), sizeof(int32_t));
-		if (!rc->e[id].pmc)
-			return -ENOMEM;
-		*pages += folio_nr_pages(f);
+		rc->e[id].pmc = rc->pmc + off;
+		off += folio_nr_pages(f);
 	}
 	for (uint32_t i = 0; i < w->nr_pins; i++)
 		rc->e[w->pins[i].folio].pins++;
 	return 0;
 }
 
-static void recount_free(const struct khp_world *w, struct recount *rc)
+static void recount_free(struct recount *rc)
 {
-	if (rc->e)
-		for (uint32_t id = 0; id < (w->nr_folios ? w->nr_folios : 1); id++)
-			free(rc->e[id].pmc);
 	free(rc->e);
+	free(rc->pmc);
 	free(rc->swapc);
 }
 
@@ -309,6 +335,6 @@ int world_check(const struct khp_world *w, char *msg, size_t len)
 		snprintf(msg, len, "out of memory in the checker");
 	else
 		ret = check_all(w, &rc, pages);
-	recount_free(w, &rc);
+	recount_free(&rc);
 	return ret;
 }
