@@ -29,5 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			khp_profile_name(&c->profs[p]), fn, path);
 		abort();
 	}
+	fuzz_done(c);
 	return 0;
 }

@@ -180,14 +180,19 @@ static void ensure_worlds(struct fuzz_ctx *c, const struct khp_config *conf)
 	c->wconf = *conf;
 }
 
-void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size)
+void fuzz_done(struct fuzz_ctx *c)
 {
-	struct khp_run_opts opts = { .check = c->check };
-
 	for (size_t i = 0; i < c->nr_profs; i++)
 		khp_run_free(&c->runs[i]);
 	memset(c->runs, 0, sizeof(c->runs));
 	khp_program_free(&c->prog);
+}
+
+void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size)
+{
+	struct khp_run_opts opts = { .check = c->check };
+
+	fuzz_done(c);
 	FUZZ_ASSERT_MSG(!khp_decode(data, size, &c->dopts, &c->prog), "khp_decode");
 	ensure_worlds(c, &c->prog.config);
 	c->execs++;

@@ -36,6 +36,12 @@ struct fuzz_ctx {
 struct fuzz_ctx *fuzz_ctx(bool check);
 /* Decode data and run it under every profile (results in c->runs). */
 void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size);
+/*
+ * Free the program and its runs.  The targets call it before they return,
+ * so that an exec frees what it allocated: libFuzzer runs an input again
+ * under LeakSanitizer whenever it saw more mallocs than frees.
+ */
+void fuzz_done(struct fuzz_ctx *c);
 /* Write c->prog as a finding scenario; path gets the file name. 0 or -errno. */
 int fuzz_write_finding(struct fuzz_ctx *c, const char *prefix, const char *desc,
 		       char *path, size_t pathlen);

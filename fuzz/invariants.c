@@ -65,5 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < run->nr_recs; i++)
 			check_record(c, c->profs[p], &run->recs[i]);
 	}
+	fuzz_done(c);
 	return 0;
 }

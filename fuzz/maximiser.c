@@ -68,5 +68,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			report(c, "fill", p, fill);
 		}
 	}
+	fuzz_done(c);
 	return 0;
 }
