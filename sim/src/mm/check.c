@@ -9,8 +9,11 @@
 #include "mm.h"
 
 struct expect {
-	int32_t *pmc;        /* per folio: its slice of recount.pmc */
+	int16_t *pmc;        /* per folio: its slice of recount.pmc */
+	uint64_t *multi;     /* a large folio's multi bitmap: its slice of recount.bits */
 	int32_t entire, large;
+	int32_t mapped;      /* subpages mapped at least once */
+	int32_t nr_multi;    /* ... and more than once */
 	int32_t per_mm[KHP_MAX_MMS];
 	int32_t pins;
 	int32_t lru;         /* references held by the lru_add batch */
@@ -19,7 +22,8 @@ struct expect {
 /* The checker's recount: per folio what the page tables imply, per swap slot its PTEs. */
 struct recount {
 	struct expect *e;
-	int32_t *pmc;        /* the subpage counts of all allocated folios */
+	int16_t *pmc;        /* the subpage counts of all allocated folios */
+	uint64_t *bits;      /* the multi bitmaps of all allocated large folios */
 	uint32_t *swapc;
 	char *msg;
 	size_t len;
@@ -84,6 +88,19 @@ static int recount_huge_pmd(const struct khp_world *w, const struct mm *mm, unsi
 	return 0;
 }
 
+/* One more PTE maps subpage i: the counts and bits check_folio() compares. */
+static void recount_subpage(struct expect *e, unsigned i)
+{
+	int16_t c = ++e->pmc[i];
+
+	if (c == 1)
+		e->mapped++;
+	if (c == 2 && e->multi) {
+		e->nr_multi++;
+		e->multi[i / 64] |= 1ull << (i % 64);
+	}
+}
+
 /* One PTE at addr, inside a VMA (the caller checks): a swap entry names a used slot; a page is allocated. */
 static int recount_pte(const struct khp_world *w, unsigned m, uint64_t addr,
 		       const struct pte *pte, struct recount *rc)
@@ -104,7 +121,7 @@ static int recount_pte(const struct khp_world *w, unsigned m, uint64_t addr,
 	if (pte->subpage >= folio_nr_pages(&w->folios[pte->val]))
 		FAIL("mm %u: PTE at %#llx maps subpage %u beyond folio %u", m,
 		     (unsigned long long)addr, pte->subpage, pte->val);
-	rc->e[pte->val].pmc[pte->subpage]++;
+	recount_subpage(&rc->e[pte->val], pte->subpage);
 	rc->e[pte->val].large++;
 	rc->e[pte->val].per_mm[m]++;
 	return 0;
@@ -191,25 +208,38 @@ static int check_mm_ids(const struct khp_world *w, uint32_t id, const struct exp
 	return 0;
 }
 
+/* The first subpage where two count arrays differ (they do). */
+static unsigned first_diff16(const int16_t *a, const int16_t *b)
+{
+	unsigned i = 0;
+
+	while (a[i] == b[i])
+		i++;
+	return i;
+}
+
 /* The derived flags and the multi bitmap (mm.h) against the counters. */
-static int check_derived(const struct folio *f, uint32_t id, char *msg, size_t len)
+static int check_derived(const struct folio *f, uint32_t id, const struct expect *e,
+			 char *msg, size_t len)
 {
 	struct folio d = *f;
-	unsigned nr = folio_nr_pages(f), multi = 0;
+	unsigned words = f->order ? folio_multi_words(folio_nr_pages(f)) : 0;
 
 	folio_derive(&d);
 	if (d.flags != f->flags)
 		FAIL("folio %u: derived flags %#x, the counters say %#x", id,
 		     f->flags & FOLIO_DERIVED, d.flags & FOLIO_DERIVED);
-	for (unsigned i = 0; f->order && i < nr; i++) {
-		if (!(folio_multi(f)[i / 64] & (1ull << (i % 64))) != !(f->pmc[i] > 1))
-			FAIL("folio %u: multi bit of subpage %u wrong (mapcount %d)", id, i,
-			     f->pmc[i]);
-		multi += f->pmc[i] > 1;
+	if (words && memcmp(folio_multi(f), e->multi, words * sizeof(uint64_t))) {
+		unsigned w = 0, i;
+
+		while (folio_multi(f)[w] == e->multi[w])
+			w++;
+		i = w * 64 + (unsigned)__builtin_ctzll(folio_multi(f)[w] ^ e->multi[w]);
+		FAIL("folio %u: multi bit of subpage %u wrong (mapcount %d)", id, i, f->pmc[i]);
 	}
-	if (f->nr_multi != multi)
-		FAIL("folio %u: nr_multi %u, %u subpages mapped more than once", id, f->nr_multi,
-		     multi);
+	if ((int)f->nr_multi != e->nr_multi)
+		FAIL("folio %u: nr_multi %u, %d subpages mapped more than once", id, f->nr_multi,
+		     e->nr_multi);
 	return 0;
 }
 
@@ -219,14 +249,14 @@ static int check_folio(const struct khp_world *w, uint32_t id, const struct expe
 {
 	const struct folio *f = &w->folios[id];
 	const int16_t *pmc = folio_pmc_c(f);
-	unsigned nr = folio_nr_pages(f), mapped = 0;
+	unsigned nr = folio_nr_pages(f);
 	int cache = (f->flags & FOLIO_SWAPCACHE) ? (int)nr : 0;
 
-	for (unsigned i = 0; i < nr; i++) {
-		if (pmc[i] != e->pmc[i])
-			FAIL("folio %u: subpage %u mapcount %d, page tables say %d", id, i,
-			     pmc[i], e->pmc[i]);
-		mapped += pmc[i] > 0;
+	if (memcmp(pmc, e->pmc, nr * sizeof(*pmc))) {
+		unsigned i = first_diff16(pmc, e->pmc);
+
+		FAIL("folio %u: subpage %u mapcount %d, page tables say %d", id, i, pmc[i],
+		     e->pmc[i]);
 	}
 	if (f->entire_mapcount != e->entire)
 		FAIL("folio %u: entire mapcount %d, page tables say %d", id,
@@ -234,9 +264,9 @@ static int check_folio(const struct khp_world *w, uint32_t id, const struct expe
 	if (f->large_mapcount != e->large)
 		FAIL("folio %u: large mapcount %d, page tables say %d", id, f->large_mapcount,
 		     e->large);
-	if (f->nr_pages_mapped != (int)mapped)
-		FAIL("folio %u: nr_pages_mapped %d, page tables say %u", id, f->nr_pages_mapped,
-		     mapped);
+	if (f->nr_pages_mapped != e->mapped)
+		FAIL("folio %u: nr_pages_mapped %d, page tables say %d", id, f->nr_pages_mapped,
+		     e->mapped);
 	if (f->pincount != e->pins)
 		FAIL("folio %u: pincount %d, %d pins held", id, f->pincount, e->pins);
 	if (f->refcount != f->large_mapcount + f->pincount + cache + e->lru)
@@ -245,7 +275,7 @@ static int check_folio(const struct khp_world *w, uint32_t id, const struct expe
 		     cache, e->lru);
 	if (cache && (f->order || !f->swap || w->swap[f->swap].folio != id))
 		FAIL("folio %u: swap cache link broken", id);
-	if (check_derived(f, id, msg, len))
+	if (check_derived(f, id, e, msg, len))
 		return -EUCLEAN;
 	return f->order ? check_mm_ids(w, id, e, msg, len) : 0;
 }
@@ -272,24 +302,32 @@ static int check_swap(const struct khp_world *w, const uint32_t *swapc, char *ms
 }
 
 /*
- * The recount's tables, three allocations whatever the world holds: the
- * per-folio expectations, one subpage-count array shared by all allocated
- * folios (each folio's slice at an offset), the swap counts.  *pages: the
+ * The recount's tables, four allocations whatever the world holds: the
+ * per-folio expectations, one subpage-count array and one multi-bitmap
+ * array shared by all allocated folios (each folio's slice at an offset),
+ * the swap counts.  *pages: the
  * pages the allocated folios hold.
  */
 static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pages)
 {
 	uint32_t nf = w->nr_folios ? w->nr_folios : 1;
-	size_t off = 0;
+	size_t off = 0, words = 0;
 
-	for (uint32_t id = 1; id < w->nr_folios; id++)
-		if (w->folios[id].refcount)
-			*pages += folio_nr_pages(&w->folios[id]);
+	for (uint32_t id = 1; id < w->nr_folios; id++) {
+		const struct folio *f = &w->folios[id];
+
+		if (!f->refcount)
+			continue;
+		*pages += folio_nr_pages(f);
+		words += f->order ? folio_multi_words(folio_nr_pages(f)) : 0;
+	}
 	rc->e = calloc(nf, sizeof(*rc->e));
-	rc->pmc = calloc(*pages ? (size_t)*pages : 1, sizeof(int32_t));
+	rc->pmc = calloc(*pages ? (size_t)*pages : 1, sizeof(*rc->pmc));
+	rc->bits = calloc(words ? words : 1, sizeof(*rc->bits));
 	rc->swapc = calloc(w->nr_swap ? w->nr_swap : 1, sizeof(uint32_t));
-	if (!rc->e || !rc->pmc || !rc->swapc)
+	if (!rc->e || !rc->pmc || !rc->bits || !rc->swapc)
 		return -ENOMEM;
+	words = 0;
 	for (uint32_t id = 1; id < w->nr_folios; id++) {
 		const struct folio *f = &w->folios[id];
 
@@ -297,6 +335,10 @@ static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pa
 			continue;
 		rc->e[id].pmc = rc->pmc + off;
 		off += folio_nr_pages(f);
+		if (f->order) {
+			rc->e[id].multi = rc->bits + words;
+			words += folio_multi_words(folio_nr_pages(f));
+		}
 	}
 	for (uint32_t i = 0; i < w->nr_pins; i++)
 		rc->e[w->pins[i].folio].pins++;
@@ -307,6 +349,7 @@ static void recount_free(struct recount *rc)
 {
 	free(rc->e);
 	free(rc->pmc);
+	free(rc->bits);
 	free(rc->swapc);
 }
 
