@@ -264,7 +264,7 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
 	/* folio_add_lru_vma() of the new large folio: never cached, the batch drains */
 	lru_add_drain(w);
 	if (order == w->pmd_order) {
-		free(pmd->ptes);    /* deposited as the THP's page table */
+		pte_table_free(w, pmd->ptes);    /* deposited as the THP's page table */
 		pmd->ptes = NULL;
 		map_anon_folio_pmd(w, mm, pmd, id, flags | PTE_DIRTY);  /* mk_huge_pmd() + pmd_mkdirty() */
 		return 0;

@@ -42,7 +42,7 @@ static int folio_slot(struct khp_world *w, unsigned order, uint32_t *out)
 	f->order = (uint8_t)order;
 	if (order) {
 		unsigned words = folio_multi_words(nr);
-		uint64_t *block = calloc(1, words * sizeof(uint64_t) + nr * (sizeof(int16_t) + 1));
+		uint64_t *block = folio_meta_alloc(w, order);
 
 		if (!block) {
 			f->next_free = w->free_folio;
@@ -55,14 +55,6 @@ static int folio_slot(struct khp_world *w, unsigned order, uint32_t *out)
 	folio_derive(f);
 	*out = id;
 	return 0;
-}
-
-/* The metadata block of a large folio (folio_multi() .. folio_data()). */
-void folio_meta_free(struct folio *f)
-{
-	if (f->order && f->pmc)
-		free(folio_multi(f));
-	f->pmc = NULL;
 }
 
 /* folio_alloc(): a new anonymous folio, refcount 1, content zero. */
@@ -101,7 +93,7 @@ static void folio_free(struct khp_world *w, uint32_t id)
 
 	w->pages_in_use -= nr;
 	w->vm_events.pgfree += nr;
-	folio_meta_free(f);
+	folio_meta_free(w, f);
 	memset(f, 0, sizeof(*f));
 	f->next_free = w->free_folio;
 	w->free_folio = id;
@@ -221,6 +213,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 	uint8_t *data;
 	uint64_t *block;
 	uint16_t keep;
+	unsigned order = f->order;
 
 	if (!f->order)
 		return 0;
@@ -259,7 +252,7 @@ int folio_split(struct khp_world *w, uint32_t id)
 		f->next_free = w->free_folio;
 		w->free_folio = id;
 	}
-	free(block);
+	folio_meta_put(w, block, order);
 	remap_split_ptes(w, id, map);
 	return 0;
 }

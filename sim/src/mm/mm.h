@@ -199,6 +199,12 @@ struct lru_batch {
 	unsigned nr;
 };
 
+/* A free list of same-sized blocks (pool.c). */
+struct pool {
+	void **items;
+	uint32_t nr, cap;
+};
+
 /* ---- the world ------------------------------------------------------- */
 #define KHP_SCAN_TAB_SIZE 2064u  /* khugepaged/scan.c: folio bits x PTE bits, non-present */
 
@@ -223,6 +229,8 @@ struct khp_world {
 	struct vm_events vm_events;   /* read by khugepaged's per-step accounting */
 	struct lru_batch lru_add;     /* empty between khugepaged / collapse steps */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
+	struct pool tables;           /* freed page tables (pool.c) */
+	struct pool metas[KHP_PMD_ORDER_MAX + 1]; /* freed large-folio metadata, per order */
 	uint32_t mark_gen;
 	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
 	uint32_t nr_pins, cap_pins;
@@ -277,7 +285,13 @@ static inline const uint8_t *folio_data_c(const struct folio *f)
 {
 	return f->order ? (const uint8_t *)(f->pmc + folio_nr_pages(f)) : &f->data0;
 }
-void folio_meta_free(struct folio *f);
+/* ---- pool.c --------------------------------------------------------- */
+struct pte *pte_table_alloc(struct khp_world *w, bool zero);
+void pte_table_free(struct khp_world *w, struct pte *ptes);
+uint64_t *folio_meta_alloc(struct khp_world *w, unsigned order);
+void folio_meta_put(struct khp_world *w, uint64_t *block, unsigned order);
+void folio_meta_free(struct khp_world *w, struct folio *f);
+void pool_release_all(struct khp_world *w);
 int folio_alloc(struct khp_world *w, unsigned order, uint32_t *id);
 void folio_get(struct khp_world *w, uint32_t id, int refs);
 void folio_put(struct khp_world *w, uint32_t id, int refs);

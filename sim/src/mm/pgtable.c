@@ -124,14 +124,14 @@ static int pmd_insert(struct khp_world *w, struct mm *mm, uint64_t index, struct
 /* __pte_alloc(): an empty PTE table for a pmd_none entry */
 int pmd_alloc_table(struct khp_world *w, struct mm *mm, uint64_t index, struct pmd **out)
 {
-	struct pte *ptes = calloc(pmd_nr(w), sizeof(*ptes));
+	struct pte *ptes = pte_table_alloc(w, true);
 	int ret;
 
 	if (!ptes)
 		return khp_err(w, -ENOMEM, "out of memory for page tables");
 	ret = pmd_insert(w, mm, index, out);
 	if (ret) {
-		free(ptes);
+		pte_table_free(w, ptes);
 		return ret;
 	}
 	(*out)->kind = PMD_TABLE;
@@ -155,7 +155,7 @@ void pmd_free_entry(struct khp_world *w, struct mm *mm, uint64_t index)
 
 	if (i >= mm->nr_pmds || mm->pmds[i].index != index)
 		return;
-	free(mm->pmds[i].ptes);
+	pte_table_free(w, mm->pmds[i].ptes);
 	memmove(&mm->pmds[i], &mm->pmds[i + 1], (mm->nr_pmds - i - 1) * sizeof(struct pmd));
 	mm->nr_pmds--;
 }
@@ -173,13 +173,12 @@ int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index)
 
 	if (!pmd || pmd->kind == PMD_TABLE)
 		return 0;
-	ptes = calloc(nr, sizeof(*ptes));
+	ptes = pte_table_alloc(w, false);   /* every entry is written below */
 	if (!ptes)
 		return khp_err(w, -ENOMEM, "out of memory for page tables");
 	for (unsigned i = 0; i < nr; i++) {
 		if (pmd->kind == PMD_HUGE_ZERO) {
-			ptes[i].kind = PTE_ZERO;
-			ptes[i].flags = pmd->flags & PTE_YOUNG;
+			ptes[i] = (struct pte){ .kind = PTE_ZERO, .flags = pmd->flags & PTE_YOUNG };
 			continue;
 		}
 		ptes[i].kind = PTE_PRESENT;

@@ -143,7 +143,7 @@ int swap_out_pmd(struct khp_world *w, struct mm *mm, uint64_t idx)
 
 	if (f->pincount || f->refcount != f->large_mapcount || f->large_mapcount != 1)
 		return 0;
-	ptes = calloc(pmd_nr(w), sizeof(*ptes));
+	ptes = pte_table_alloc(w, false);   /* every entry is written below */
 	if (!ptes)
 		return khp_err(w, -ENOMEM, "out of memory for page tables");
 	for (unsigned i = 0; i < pmd_nr(w); i++) {
@@ -152,7 +152,7 @@ int swap_out_pmd(struct khp_world *w, struct mm *mm, uint64_t idx)
 		if (ret) {
 			for (unsigned j = 0; j < i; j++)
 				swap_slot_release(w, (w->swap[ptes[j].val].count = 0, ptes[j].val));
-			free(ptes);
+			pte_table_free(w, ptes);
 			return ret;
 		}
 	}

@@ -131,14 +131,14 @@ static void world_release(struct khp_world *w)
 		struct mm *mm = &w->mms[m];
 
 		for (uint32_t i = 0; i < mm->nr_pmds; i++)
-			free(mm->pmds[i].ptes);
+			pte_table_free(w, mm->pmds[i].ptes);
 		mm->nr_pmds = mm->nr_vmas = mm->nr_puds = 0;
 		mm->alive = mm->registered = mm->has_pinned = false;
 		mm->reg_seq = 0;
 		mm->mm_id = 0;
 	}
 	for (uint32_t i = 1; i < w->nr_folios; i++)
-		folio_meta_free(&w->folios[i]);
+		folio_meta_free(w, &w->folios[i]);
 }
 
 void khp_world_free(struct khp_world *w)
@@ -155,6 +155,7 @@ void khp_world_free(struct khp_world *w)
 	free(w->swap);
 	free(w->pins);
 	free(w->scratch);
+	pool_release_all(w);
 	free(w);
 }
 

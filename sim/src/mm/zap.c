@@ -141,7 +141,7 @@ void zap_mm(struct khp_world *w, struct mm *mm)
 		zap_range(w, mm, base, base + pmd_nr(w), false);
 	}
 	for (uint32_t i = 0; i < mm->nr_pmds; i++)
-		free(mm->pmds[i].ptes);
+		pte_table_free(w, mm->pmds[i].ptes);
 	mm->nr_pmds = 0;
 	mm->nr_vmas = 0;
 	mm->nr_puds = 0;
