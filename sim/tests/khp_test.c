@@ -446,7 +446,7 @@ void t_w_eq_(const struct khp_world *w, unsigned mm, uint64_t addr, const char *
 	_fail(file, line);
 }
 
-void t_world_ok_(const struct khp_world *w, const char *file, int line)
+void t_world_ok_(struct khp_world *w, const char *file, int line)
 {
 	char msg[256];
 

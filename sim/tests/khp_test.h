@@ -354,7 +354,7 @@ void t_shared3_(const struct khp_world *w, unsigned mm, uint64_t addr, uint32_t 
 	t_shared3_((w), (mm), (addr), (folio), (sub), \
 		   (const long long[KHP_NR_KERNELS]){ (e61), (e612), (e73) }, __FILE__, __LINE__)
 /* The world's invariants hold. */
-void t_world_ok_(const struct khp_world *w, const char *file, int line);
+void t_world_ok_(struct khp_world *w, const char *file, int line);
 #define T_WORLD_OK(w) t_world_ok_((w), __FILE__, __LINE__)
 long t_pages_in_use(const struct khp_world *w);
 long t_swap_slots(const struct khp_world *w);

@@ -331,7 +331,7 @@ int khp_world_apply_sink(struct khp_world *w, const struct khp_op *op, struct kh
 			 const struct khp_daemon_sink *sink);
 const char *khp_world_error(const struct khp_world *w);
 /* 0, or -EUCLEAN with the first broken invariant in msg. */
-int khp_world_check(const struct khp_world *w, char *msg, size_t msglen);
+int khp_world_check(struct khp_world *w, char *msg, size_t msglen);
 void khp_world_totals(const struct khp_world *w, struct khp_totals *t);
 const struct khp_config *khp_world_config(const struct khp_world *w);
 

@@ -277,7 +277,7 @@ static int collapse_install(struct khp_world *w, struct mm *mm, struct vma *v, u
  * With the checker on, the invariants are also checked after every collapse
  * attempt, while the lru_add batch may hold references (a step's end drains it).
  */
-static void collapse_check(const struct khp_world *w)
+static void collapse_check(struct khp_world *w)
 {
 	char msg[160];
 

@@ -2,7 +2,8 @@
 /*
  * The invariant checker: recount every folio's mappings from the page
  * tables of all live mms and compare with what rmap.c maintained (see the
- * list in mm.h).  Allocates; never on a scan path.
+ * list in mm.h).  Its tables live in an arena of the world that grows to the
+ * largest world checked; never on a scan path.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -301,17 +302,23 @@ static int check_swap(const struct khp_world *w, const uint32_t *swapc, char *ms
 	return 0;
 }
 
-/*
- * The recount's tables, four allocations whatever the world holds: the
- * per-folio expectations, one subpage-count array and one multi-bitmap
- * array shared by all allocated folios (each folio's slice at an offset),
- * the swap counts.  *pages: the
- * pages the allocated folios hold.
- */
-static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pages)
+/* Round n up to a multiple of 8 bytes, so each table of the arena is aligned. */
+static size_t align8(size_t n)
 {
-	uint32_t nf = w->nr_folios ? w->nr_folios : 1;
-	size_t off = 0, words = 0;
+	return (n + 7) & ~(size_t)7;
+}
+
+/*
+ * The recount's tables, carved from one zeroed arena that the world keeps
+ * between checks (it only grows): the per-folio expectations, the subpage
+ * counts and the multi bitmaps of all allocated folios (each folio's slice
+ * at an offset), the swap counts.  *pages: the pages the allocated folios
+ * hold.
+ */
+static int recount_alloc(struct khp_world *w, struct recount *rc, long *pages)
+{
+	size_t nf = w->nr_folios ? w->nr_folios : 1, words = 0, off = 0, size;
+	char *p;
 
 	for (uint32_t id = 1; id < w->nr_folios; id++) {
 		const struct folio *f = &w->folios[id];
@@ -321,12 +328,25 @@ static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pa
 		*pages += folio_nr_pages(f);
 		words += f->order ? folio_multi_words(folio_nr_pages(f)) : 0;
 	}
-	rc->e = calloc(nf, sizeof(*rc->e));
-	rc->pmc = calloc(*pages ? (size_t)*pages : 1, sizeof(*rc->pmc));
-	rc->bits = calloc(words ? words : 1, sizeof(*rc->bits));
-	rc->swapc = calloc(w->nr_swap ? w->nr_swap : 1, sizeof(uint32_t));
-	if (!rc->e || !rc->pmc || !rc->bits || !rc->swapc)
-		return -ENOMEM;
+	size = align8(nf * sizeof(*rc->e)) + words * sizeof(*rc->bits) +
+	       align8((size_t)*pages * sizeof(*rc->pmc)) +
+	       (w->nr_swap ? w->nr_swap : 1) * sizeof(*rc->swapc);
+	if (size > w->check_cap) {
+		p = realloc(w->check_arena, size);
+		if (!p)
+			return -ENOMEM;
+		w->check_arena = p;
+		w->check_cap = size;
+	}
+	p = w->check_arena;
+	memset(p, 0, size);
+	rc->e = (struct expect *)(void *)p;
+	p += align8(nf * sizeof(*rc->e));
+	rc->bits = (uint64_t *)(void *)p;
+	p += words * sizeof(*rc->bits);
+	rc->pmc = (int16_t *)(void *)p;
+	p += align8((size_t)*pages * sizeof(*rc->pmc));
+	rc->swapc = (uint32_t *)(void *)p;
 	words = 0;
 	for (uint32_t id = 1; id < w->nr_folios; id++) {
 		const struct folio *f = &w->folios[id];
@@ -345,14 +365,6 @@ static int recount_alloc(const struct khp_world *w, struct recount *rc, long *pa
 	return 0;
 }
 
-static void recount_free(struct recount *rc)
-{
-	free(rc->e);
-	free(rc->pmc);
-	free(rc->bits);
-	free(rc->swapc);
-}
-
 static int check_all(const struct khp_world *w, struct recount *rc, long pages)
 {
 	char *msg = rc->msg;
@@ -368,7 +380,7 @@ static int check_all(const struct khp_world *w, struct recount *rc, long pages)
 	return check_swap(w, rc->swapc, msg, len);
 }
 
-int world_check(const struct khp_world *w, char *msg, size_t len)
+int world_check(struct khp_world *w, char *msg, size_t len)
 {
 	struct recount rc = { .msg = msg, .len = len };
 	long pages = 0;
@@ -378,6 +390,5 @@ int world_check(const struct khp_world *w, char *msg, size_t len)
 		snprintf(msg, len, "out of memory in the checker");
 	else
 		ret = check_all(w, &rc, pages);
-	recount_free(&rc);
 	return ret;
 }

@@ -230,6 +230,8 @@ struct khp_world {
 	struct lru_batch lru_add;     /* empty between khugepaged / collapse steps */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
 	struct pool tables;           /* freed page tables (pool.c) */
+	void *check_arena;            /* the invariant checker's tables (check.c) */
+	size_t check_cap;
 	struct pool metas[KHP_PMD_ORDER_MAX + 1]; /* freed large-folio metadata, per order */
 	uint32_t mark_gen;
 	struct pin *pins;             /* long-term GUP pins: (mm, folio) */
@@ -446,6 +448,6 @@ void lru_add_drain(struct khp_world *w);
 void folio_putback_lru(struct khp_world *w, uint32_t id);
 
 /* ---- check.c --------------------------------------------------------- */
-int world_check(const struct khp_world *w, char *msg, size_t len);
+int world_check(struct khp_world *w, char *msg, size_t len);
 
 #endif

@@ -156,6 +156,7 @@ void khp_world_free(struct khp_world *w)
 	free(w->pins);
 	free(w->scratch);
 	pool_release_all(w);
+	free(w->check_arena);
 	free(w);
 }
 

@@ -67,7 +67,7 @@ int khp_world_apply_sink(struct khp_world *w, const struct khp_op *op, struct kh
 	return ret;
 }
 
-int khp_world_check(const struct khp_world *w, char *msg, size_t len)
+int khp_world_check(struct khp_world *w, char *msg, size_t len)
 {
 	return world_check(w, msg, len);
 }
