@@ -49,6 +49,28 @@ static int copy_pinned_pte(struct khp_world *w, struct mm *child, const struct v
 	return 0;
 }
 
+/*
+ * copy_present_ptes() [6.12, 7.3]: a run of PTEs mapping consecutive pages
+ * of one folio (folio_pte_batch()) takes its references and rmap in one
+ * step; each PTE is write-protected and copied as one PTE would be.  6.1
+ * copies one PTE at a time, with the same result; small folios go one by
+ * one here too.
+ */
+static unsigned copy_present_run(struct khp_world *w, struct mm *child, struct pte *src,
+				 struct pte *dst, unsigned max)
+{
+	unsigned n = folio_pte_batch(src, max, 0);
+
+	folio_get(w, src->val, (int)n);
+	rmap_add_ptes(w, src->val, src->subpage, n, child);
+	for (unsigned j = 0; j < n; j++) {
+		src[j].flags &= ~(PTE_WRITE | PTE_EXCL);
+		dst[j] = src[j];
+		dst[j].flags &= ~(PTE_YOUNG | PTE_UFFD);
+	}
+	return n;
+}
+
 /* copy_pte_range() for one table */
 static int copy_pte_table(struct khp_world *w, struct mm *parent, struct mm *child,
 			  const struct vma *v, struct pte *src, struct pte *dst, unsigned from,
@@ -76,6 +98,12 @@ static int copy_pte_table(struct khp_world *w, struct mm *parent, struct mm *chi
 				ret = copy_pinned_pte(w, child, v, s, d);
 				if (ret)
 					return ret;
+				break;
+			}
+			/* a maybe-pinned folio is decided PTE by PTE (above) */
+			if (folio_of(w, s->val)->order &&
+			    !(parent->has_pinned && folio_of(w, s->val)->pincount)) {
+				i += copy_present_run(w, child, s, d, to - i) - 1;
 				break;
 			}
 			folio_get(w, s->val, 1);
