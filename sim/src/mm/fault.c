@@ -310,6 +310,17 @@ static int handle_pte_fault(struct khp_world *w, struct mm *mm, struct vma *v, s
 	}
 }
 
+/* An access the MMU completes itself: it only sets the accessed/dirty bits. */
+static bool mmu_access(struct khp_world *w, struct pte *pte, bool write)
+{
+	if (pte->kind != PTE_PRESENT || (write && !(pte->flags & PTE_WRITE)))
+		return false;
+	pte->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	if (write)
+		set_data(folio_of(w, pte->val), pte->subpage);
+	return true;
+}
+
 static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool write)
 {
 	struct pmd *pmd = pmd_lookup(mm, pmd_index(w, addr));
@@ -318,16 +329,8 @@ static int __handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, 
 	bool done = false;
 	int ret;
 
-	/* an access the MMU completes itself: it only sets the accessed/dirty bits */
-	if (pmd && pmd->kind == PMD_TABLE) {
-		pte = &pmd->ptes[addr & (pmd_nr(w) - 1)];
-		if (pte->kind == PTE_PRESENT && (!write || (pte->flags & PTE_WRITE))) {
-			pte->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
-			if (write)
-				set_data(folio_of(w, pte->val), pte->subpage);
-			return 0;
-		}
-	}
+	if (pmd && pmd->kind == PMD_TABLE && mmu_access(w, &pmd->ptes[addr & (pmd_nr(w) - 1)], write))
+		return 0;
 	v = vma_find(mm, addr);
 	ret = handle_pmd_fault(w, mm, v, addr, pmd, write, &done);
 	if (ret || done)
@@ -372,8 +375,28 @@ int op_touch(struct khp_world *w, const struct khp_op *op)
 		if (v + 1 >= mm->vmas + mm->nr_vmas)
 			break;
 	}
-	for (uint64_t a = start; a < end; a++) {
-		ret = handle_mm_fault(w, mm, a, write);
+	for (uint64_t a = start; a < end;) {
+		uint64_t idx = pmd_index(w, a);
+		uint64_t stop = (idx + 1) << w->pmd_order;
+		struct pmd *pmd = pmd_lookup(mm, idx);
+
+		/* the pages the MMU completes, a page table at a time; a fault may move the tables */
+		if (stop > end)
+			stop = end;
+		if (pmd && pmd->kind == PMD_HUGE && (!write || (pmd->flags & PTE_WRITE))) {
+			/* huge_pmd_set_accessed() for each page: the bits once, the contents per page */
+			pmd->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+			for (; write && a < stop; a++)
+				set_data(folio_of(w, pmd->folio), (unsigned)(a & (pmd_nr(w) - 1)));
+			a = stop;
+			continue;
+		}
+		while (pmd && pmd->kind == PMD_TABLE && a < stop &&
+		       mmu_access(w, &pmd->ptes[a & (pmd_nr(w) - 1)], write))
+			a++;
+		if (a == stop)
+			continue;
+		ret = handle_mm_fault(w, mm, a++, write);
 		if (ret)
 			return ret;
 	}
