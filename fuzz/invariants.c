@@ -14,7 +14,22 @@
 #include "fuzz.h"
 #include "fuzz_common.h"
 
-static void check_record(const struct fuzz_ctx *c, struct khp_profile prof,
+/* A broken property: the program is written as a scenario, then the target aborts. */
+static void broken(struct fuzz_ctx *c, struct khp_profile prof, const struct khp_record *r,
+		   const char *what, int line)
+{
+	char path[512] = "(not written)";
+
+	if (fuzz_write_finding(c, "invariant", what, path, sizeof(path)))
+		snprintf(path, sizeof(path), "(not written)");
+	fprintf(stderr, "invariants.c:%d: %s broken under %s at step %u: %s\n", line, what,
+		khp_profile_name(&prof), r->step, path);
+	abort();
+}
+
+#define CHECK(cond) do { if (!(cond)) broken(c, prof, r, #cond, __LINE__); } while (0)
+
+static void check_record(struct fuzz_ctx *c, struct khp_profile prof,
 			 const struct khp_record *r)
 {
 	unsigned max_shared = c->prog.config.max_ptes_shared;
@@ -24,23 +39,23 @@ static void check_record(const struct fuzz_ctx *c, struct khp_profile prof,
 	uint64_t ranges = r->op == KHP_OP_COLLAPSE && op->pages ?
 			  (op->addr + op->pages - 1) / pmd - op->addr / pmd + 1 : 1;
 
-	FUZZ_ASSERT(r->waste_pages == r->alloc_pages - r->freed_pages);
-	FUZZ_ASSERT(r->shared_exact <= pmd * ranges && r->shared_profile <= pmd * ranges);
-	FUZZ_ASSERT(r->none_or_zero <= pmd && r->unmapped <= pmd);
-	FUZZ_ASSERT(r->fn_waste_pages ==
+	CHECK(r->waste_pages == r->alloc_pages - r->freed_pages);
+	CHECK(r->shared_exact <= pmd * ranges && r->shared_profile <= pmd * ranges);
+	CHECK(r->none_or_zero <= pmd && r->unmapped <= pmd);
+	CHECK(r->fn_waste_pages ==
 		    (r->verdict == KHP_VERDICT_FALSE_NEGATIVE && r->collapsed ? r->dup_pages : 0));
 	/* A failed collapse may have allocated (swap-in, the huge page it then
 	 * freed), but it copied nothing and filled nothing. */
-	FUZZ_ASSERT(r->collapsed || (r->dup_pages == 0 && r->fill_pages == 0));
-	FUZZ_ASSERT(r->dup_pages >= 0 && r->fill_pages >= 0);
+	CHECK(r->collapsed || (r->dup_pages == 0 && r->fill_pages == 0));
+	CHECK(r->dup_pages >= 0 && r->fill_pages >= 0);
 	if (r->op == KHP_OP_COLLAPSE || r->result == KHP_NOT_VISITED)
-		FUZZ_ASSERT(r->verdict == KHP_VERDICT_NONE);
+		CHECK(r->verdict == KHP_VERDICT_NONE);
 	if (r->verdict == KHP_VERDICT_FALSE_NEGATIVE)
-		FUZZ_ASSERT(r->shared_exact > max_shared);
+		CHECK(r->shared_exact > max_shared);
 	if (r->verdict == KHP_VERDICT_FALSE_POSITIVE)
-		FUZZ_ASSERT(r->result == SCAN_EXCEED_SHARED_PTE && r->shared_exact <= max_shared);
+		CHECK(r->result == SCAN_EXCEED_SHARED_PTE && r->shared_exact <= max_shared);
 	if (r->result == SCAN_SUCCEED && r->op == KHP_OP_KHUGEPAGED)
-		FUZZ_ASSERT(r->collapsed);
+		CHECK(r->collapsed);
 	/*
 	 * The oracle agrees with itself: "+exact" counts what shared_exact
 	 * counts and has neither false negatives nor false positives (a 7.3
@@ -48,9 +63,9 @@ static void check_record(const struct fuzz_ctx *c, struct khp_profile prof,
 	 * on the predicate: collapse.c verdict()).
 	 */
 	if (khp_profile_exact(&prof) && r->result != KHP_NOT_VISITED) {
-		FUZZ_ASSERT(r->shared_profile == r->shared_exact);
-		FUZZ_ASSERT(r->verdict != KHP_VERDICT_FALSE_NEGATIVE);
-		FUZZ_ASSERT(r->verdict != KHP_VERDICT_FALSE_POSITIVE);
+		CHECK(r->shared_profile == r->shared_exact);
+		CHECK(r->verdict != KHP_VERDICT_FALSE_NEGATIVE);
+		CHECK(r->verdict != KHP_VERDICT_FALSE_POSITIVE);
 	}
 }
 

@@ -271,6 +271,8 @@ struct khp_record {
 	unsigned none_or_zero, unmapped, referenced, shared;
 	bool writable;             /* 6.1 / 6.12 tracepoint field */
 	unsigned shared_exact, shared_profile;
+	/* the exact count when the isolate round failed at max_ptes_shared (the verdict's) */
+	unsigned isolate_shared_exact;
 	enum khp_verdict verdict;
 	long alloc_pages, freed_pages, fill_pages, dup_pages, waste_pages;
 	long fn_waste_pages;       /* dup_pages of a false_negative collapse, else 0 */

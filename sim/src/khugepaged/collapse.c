@@ -180,6 +180,23 @@ static enum scan_result isolate_ptes(struct khp_world *w, struct vma *v, struct 
 	return SCAN_SUCCEED;
 }
 
+/*
+ * The exact shared count of a block at this moment: a collapse that fails
+ * SCAN_EXCEED_SHARED_PTE in isolate (a swap-in may have made a page shared
+ * since the scan) is judged against it (record.c).
+ */
+static unsigned exact_shared(struct khp_world *w, const struct pte *ptes, unsigned offset,
+			     unsigned order)
+{
+	unsigned shared = 0;
+
+	for (unsigned i = offset; i < offset + (1u << order); i++)
+		if (ptes[i].kind == PTE_PRESENT &&
+		    page_shared(KHP_SHARED_EXACT, folio_of(w, ptes[i].val), ptes[i].subpage))
+			shared++;
+	return shared;
+}
+
 /* The isolate round; a failure puts back what it isolated (release_pte_pages()). */
 static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, struct pte *ptes,
 					 unsigned offset, unsigned order, bool khugepaged)
@@ -312,6 +329,8 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 		collapse_copy(w, mm, pmd->ptes, offset, order, id, &acct);
 		collapse_install(w, mm, v, index, offset, order, id);
 	} else {
+		if (r == SCAN_EXCEED_SHARED_PTE && rec)
+			rec->isolate_shared_exact = exact_shared(w, pmd->ptes, offset, order);
 		folio_put(w, id, 1);
 	}
 	collapse_check(w);

@@ -34,23 +34,28 @@ void record_scan(struct khp_record *rec, const struct scan_state *ss)
 }
 
 /*
- * The verdict judges the shared predicate at the max_ptes_shared gate.  A
- * 7.3 mTHP attempt fails EXCEED_SHARED at its own limit of 0
- * (collapse_max_ptes_shared()), which says nothing about the predicate.
+ * The verdict judges the shared predicate at the max_ptes_shared gate that
+ * decided: the scan's, against the exact count of the scan; or the isolate
+ * round's (__collapse_huge_page_isolate()), against the exact count at that
+ * moment (a swap-in for the collapse may have mapped a page another mm
+ * already mapped from the swap cache).  A 7.3 mTHP attempt fails
+ * EXCEED_SHARED at its own limit of 0 (collapse_max_ptes_shared()), which
+ * says nothing about the predicate.
  */
 static enum khp_verdict verdict(const struct khp_world *w, const struct vma *v,
 				const struct scan_state *ss, enum scan_result r,
-				unsigned shared_exact)
+				const struct khp_record *rec)
 {
-	bool over = shared_exact > w->cfg.max_ptes_shared;
+	bool over = rec->shared_exact > w->cfg.max_ptes_shared;
 	bool mthp = w->rules->mthp_collapse &&
 		    vma_collapse_orders(w, v, true) != (1u << w->pmd_order);
-	bool gate = ss->result == SCAN_EXCEED_SHARED_PTE ||
-		    (r == SCAN_EXCEED_SHARED_PTE && !mthp);
+	bool isolate = ss->result != SCAN_EXCEED_SHARED_PTE && r == SCAN_EXCEED_SHARED_PTE;
 
 	if (ss->loop_done && r != SCAN_EXCEED_SHARED_PTE && over)
 		return KHP_VERDICT_FALSE_NEGATIVE;
-	if (gate && !over)
+	if (ss->result == SCAN_EXCEED_SHARED_PTE && !over)
+		return KHP_VERDICT_FALSE_POSITIVE;
+	if (isolate && !mthp && rec->isolate_shared_exact <= w->cfg.max_ptes_shared)
 		return KHP_VERDICT_FALSE_POSITIVE;
 	return KHP_VERDICT_AGREE;
 }
@@ -59,7 +64,7 @@ static enum khp_verdict verdict(const struct khp_world *w, const struct vma *v,
 void record_verdict(const struct khp_world *w, const struct vma *v, const struct scan_state *ss,
 		    enum scan_result r, struct khp_record *rec)
 {
-	rec->verdict = verdict(w, v, ss, r, rec->shared_exact);
+	rec->verdict = verdict(w, v, ss, r, rec);
 	if (rec->verdict == KHP_VERDICT_FALSE_NEGATIVE && rec->collapsed)
 		rec->fn_waste_pages = rec->dup_pages;
 }
