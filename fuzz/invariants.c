@@ -6,7 +6,7 @@
  * counters vs. page tables, refcounts, MM-ID slots, swap slots; check.c),
  * and every khugepaged/collapse record obeys the definitions of
  * docs/model.md, Records (waste = alloc - freed, fn_waste = dup of a false-negative
- * collapse, verdicts consistent with shared_exact and max_ptes_shared,
+ * collapse, the cost fields consistent with the pages collapsed, verdicts consistent with shared_exact and max_ptes_shared,
  * and the "+exact" predicate counting exactly what shared_exact counts,
  * without false negatives).
  * Any inconsistency is a simulator bug and aborts.
@@ -48,6 +48,19 @@ static void check_record(struct fuzz_ctx *c, struct khp_profile prof,
 	 * freed), but it copied nothing and filled nothing. */
 	CHECK(r->collapsed || (r->dup_pages == 0 && r->fill_pages == 0));
 	CHECK(r->dup_pages >= 0 && r->fill_pages >= 0);
+	/*
+	 * The cost (docs/model.md, The cost of a collapse): only a collapse
+	 * copies and clears PTEs; every page of a new folio is copied or
+	 * filled, a cleared PTE held a copied page or the zero page, a dup is
+	 * a copy, and every collapse flushed once (failed attempts may too).
+	 */
+	CHECK(r->collapsed || (r->copied_pages == 0 && r->ptes_cleared == 0));
+	CHECK(r->copied_pages <= r->ptes_cleared &&
+		    r->ptes_cleared <= r->copied_pages + r->fill_pages);
+	CHECK(r->dup_pages <= r->copied_pages);
+	CHECK(r->tlb_flushes >= (long)r->nr_collapsed);
+	if (!prof.rules.mthp_collapse)
+		CHECK(r->copied_pages + r->fill_pages == (long)r->nr_collapsed * pmd);
 	if (r->op == KHP_OP_COLLAPSE || r->result == KHP_NOT_VISITED)
 		CHECK(r->verdict == KHP_VERDICT_NONE);
 	if (r->verdict == KHP_VERDICT_FALSE_NEGATIVE)

@@ -160,7 +160,8 @@ static const struct { size_t off, size; } expect_fields[KHP_NR_EXPECT_FIELDS] = 
 	EF(result), EF(err), EF(collapsed), EF(none_or_zero), EF(unmapped), EF(referenced),
 	EF(writable), EF(shared), EF(shared_exact), EF(shared_profile), EF(verdict),
 	EF(alloc_pages), EF(freed_pages), EF(fill_pages), EF(dup_pages), EF(waste_pages),
-	EF(fn_waste_pages),
+	EF(fn_waste_pages), EF(copied_pages), EF(ptes_cleared), EF(tlb_flushes),
+	EF(pages_in_use),
 #undef EF
 };
 

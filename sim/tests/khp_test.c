@@ -196,12 +196,13 @@ void t_print_rec(const struct khp_record *rec)
 	print_error("  record: result=%s err=%d collapsed=%d nr_collapsed=%u none_or_zero=%u "
 		    "unmapped=%u referenced=%u shared=%u writable=%d shared_exact=%u "
 		    "shared_profile=%u verdict=%s alloc=%ld freed=%ld fill=%ld dup=%ld "
-		    "waste=%ld fn_waste=%ld\n",
+		    "waste=%ld fn_waste=%ld copied=%ld ptes_cleared=%ld tlb_flushes=%ld\n",
 		    khp_result_name(rec->result), rec->err, rec->collapsed, rec->nr_collapsed,
 		    rec->none_or_zero, rec->unmapped, rec->referenced, rec->shared,
 		    rec->writable, rec->shared_exact, rec->shared_profile,
 		    khp_verdict_name(rec->verdict), rec->alloc_pages, rec->freed_pages,
-		    rec->fill_pages, rec->dup_pages, rec->waste_pages, rec->fn_waste_pages);
+		    rec->fill_pages, rec->dup_pages, rec->waste_pages, rec->fn_waste_pages,
+		    rec->copied_pages, rec->ptes_cleared, rec->tlb_flushes);
 }
 
 static void t_fail_step(struct t_run *r, size_t step, const struct khp_record *rec,

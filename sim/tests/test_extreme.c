@@ -100,6 +100,16 @@ static void test_extreme_612_false_negative(void **state)
 	T_EQ(&r, step, waste_pages, 511);
 	T_EQ(&r, step, waste_pages, T_REC(&r, step)->alloc_pages - T_REC(&r, step)->freed_pages);
 	T_EQ(&r, step, fn_waste_pages, 256);
+	/* the cost: PTE 0 and the 256 shared subpages copied and cleared, the
+	 * 255 none PTEs filled and left alone, one pmdp_collapse_flush() */
+	T_EQ(&r, step, copied_pages, 257);
+	T_EQ(&r, step, ptes_cleared, 257);
+	T_EQ(&r, step, tlb_flushes, 1);
+	T_TOTAL(&r, cost.copied_pages, 257);
+	T_TOTAL(&r, cost.fill_pages, 255);
+	T_TOTAL(&r, cost.ptes_cleared, 257);
+	T_TOTAL(&r, cost.tlb_flushes, 1);
+	T_TOTAL(&r, cost.freed_pages, 1);
 	T_TOTAL(&r, pages_in_use, 2 * N);
 	T_TOTAL(&r, pmd_thps[0], 1);
 	assert_int_equal(khp_run_max_fn_waste(&r.run), 256);
@@ -128,6 +138,10 @@ static void test_extreme_61_73_refuse(void **state)
 		{ REC(step, alloc_pages),     K3(0, NA, 0) },
 		{ REC(step, dup_pages),       K3(0, NA, 0) },
 		{ REC(step, fn_waste_pages),  K3(0, NA, 0) },
+		/* refused by the scan: no attempt, no cost */
+		{ REC(step, copied_pages),    K3(0, NA, 0) },
+		{ REC(step, ptes_cleared),    K3(0, NA, 0) },
+		{ REC(step, tlb_flushes),     K3(0, NA, 0) },
 		{ PAGES(),                    K3(N + 1, NA, N + 1) },
 		{ MAX_FN_WASTE(),             K3(0, NA, 0) },
 	};

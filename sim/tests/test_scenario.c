@@ -150,7 +150,8 @@ static void test_round_trip_every_field(void **state)
 		"  {\"fn_waste_pages\": 7, \"step\": 16, \"profile\": \"linux-6.1\", \"result\": \"SCAN_PAGE_RO\", \"errno\": 0,\n"
 		"   \"collapsed\": false, \"none_or_zero\": 1, \"unmapped\": 2, \"referenced\": 3, \"writable\": true,\n"
 		"   \"shared\": 4, \"shared_exact\": 5, \"shared_profile\": 6, \"verdict\": \"false_positive\",\n"
-		"   \"alloc_pages\": -1, \"freed_pages\": -2, \"fill_pages\": 3, \"dup_pages\": 4, \"waste_pages\": -5},\n"
+		"   \"alloc_pages\": -1, \"freed_pages\": -2, \"fill_pages\": 3, \"dup_pages\": 4, \"waste_pages\": -5,\n"
+		"   \"copied_pages\": 8, \"ptes_cleared\": 9, \"tlb_flushes\": 10},\n"
 		"  {\"step\": 17, \"profile\": \"linux-7.3+exact\", \"result\": \"not_visited\", \"errno\": \"EAGAIN\"}\n"
 		" ]}\n";
 	struct khp_scenario sc;
@@ -177,6 +178,9 @@ static void test_round_trip_every_field(void **state)
 	assert_int_equal(e->result, SCAN_PAGE_RO);
 	assert_int_equal(e->verdict, KHP_VERDICT_FALSE_POSITIVE);
 	assert_int_equal(e->alloc_pages, -1);
+	assert_int_equal(e->copied_pages, 8);
+	assert_int_equal(e->ptes_cleared, 9);
+	assert_int_equal(e->tlb_flushes, 10);
 	assert_int_equal(sc.expects[1].err, EAGAIN);
 	assert_int_equal(sc.expects[1].result, KHP_NOT_VISITED);
 	assert_string_equal(sc.name, "all \"fields\"\n");

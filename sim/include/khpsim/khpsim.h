@@ -276,11 +276,23 @@ struct khp_record {
 	enum khp_verdict verdict;
 	long alloc_pages, freed_pages, fill_pages, dup_pages, waste_pages;
 	long fn_waste_pages;       /* dup_pages of a false_negative collapse, else 0 */
+	/* the cost beyond memory (docs/model.md#the-cost-of-a-collapse) */
+	long copied_pages;         /* present PTEs' pages copied (copy_user_highpage()) */
+	long ptes_cleared;         /* old PTEs cleared: present and zero-page ones (ptep_clear()) */
+	long tlb_flushes;          /* pmdp_collapse_flush(): one flush_tlb_range() of the PMD range */
 	/* the khugepaged daemon (op.count passes): which pass visited which range */
 	uint16_t pass;             /* 1-based; 0 for a one-range khugepaged op or a collapse */
 	uint8_t mm;
 	uint64_t addr;             /* first page of the PMD range */
 	long pages_in_use;         /* after the visit (every record) */
+};
+
+/*
+ * What the collapses of a run cost beyond memory: the sums of the records'
+ * copied_pages, fill_pages, ptes_cleared, tlb_flushes and freed_pages.
+ */
+struct khp_collapse_cost {
+	long copied_pages, fill_pages, ptes_cleared, tlb_flushes, freed_pages;
 };
 
 struct khp_totals {
@@ -292,6 +304,7 @@ struct khp_totals {
 	unsigned long meta_per_folio_bytes; /* MM-ID slots: 16 bytes per large folio */
 	long swap_slots_in_use;
 	unsigned long folios_by_order[KHP_PMD_ORDER_MAX + 1]; /* mapped large folios (order >= 2) */
+	struct khp_collapse_cost cost;  /* summed over every khugepaged / collapse record */
 };
 
 /* The totals after one daemon pass (step: the op's index). */

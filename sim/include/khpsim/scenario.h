@@ -55,6 +55,9 @@ enum khp_expect_field {
 	KHP_EF_DUP_PAGES,
 	KHP_EF_WASTE_PAGES,
 	KHP_EF_FN_WASTE_PAGES,
+	KHP_EF_COPIED_PAGES,
+	KHP_EF_PTES_CLEARED,
+	KHP_EF_TLB_FLUSHES,
 	KHP_EF_PAGES_IN_USE,       /* after the step: for the daemon's pass-by-pass growth */
 	KHP_NR_EXPECT_FIELDS
 };
@@ -83,6 +86,7 @@ struct khp_expect {
 	enum khp_verdict verdict;
 	long alloc_pages, freed_pages, fill_pages, dup_pages, waste_pages;
 	long fn_waste_pages;
+	long copied_pages, ptes_cleared, tlb_flushes;
 	long pages_in_use;
 	/* a daemon step (khugepaged with passes): which visit; pass 0 = the step's first record */
 	unsigned pass;

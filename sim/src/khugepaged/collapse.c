@@ -10,11 +10,6 @@
 #include <string.h>
 #include "khugepaged.h"
 
-/* What one collapse copied: zero-filled pages and pages another mm still maps. */
-struct collapse_acct {
-	long fill, dup;
-};
-
 /*
  * folio_putback_lru() of the compound_pagelist: a large folio is never
  * cached (folio_may_be_lru_cached()), so adding it drains the batch.
@@ -213,7 +208,9 @@ static enum scan_result collapse_isolate(struct khp_world *w, struct vma *v, str
  * __collapse_huge_page_copy() and _succeeded(): fill the new folio, unmap
  * and release the old pages (7.3 in folio_pte_batch() runs; each small one
  * is put back on the LRU first, the large ones after the loop), count the
- * copies another mm keeps mapped (dup).
+ * pages copied and zero-filled, the PTEs cleared (present and zero-page
+ * ones: ptep_clear() [6.1, 6.12], clear_ptes() [7.3]; a none PTE is left
+ * alone) and the copies another mm keeps mapped (dup).
  */
 static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 			  unsigned offset, unsigned order, uint32_t id, struct collapse_acct *acct)
@@ -227,10 +224,12 @@ static void collapse_copy(struct khp_world *w, struct mm *mm, struct pte *ptes,
 	for (unsigned i = 0; i < nr; i++) {
 		struct pte *pte = &ptes[offset + i];
 
+		acct->cleared += pte->kind != PTE_NONE;
 		if (pte->kind != PTE_PRESENT) {
 			acct->fill++;               /* clear_user_highpage() */
 			continue;
 		}
+		acct->copied++;                     /* copy_user_highpage() / copy_mc_user_highpage() */
 		data[i] = folio_data(folio_of(w, pte->val))[pte->subpage];
 	}
 	for (unsigned i = 0; i < nr;) {
@@ -323,8 +322,11 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 		return SCAN_ALLOC_HUGE_PAGE_FAIL;
 	pmd = pmd_lookup(mm, index);
 	r = unmapped ? collapse_swapin(w, mm, v, pmd->ptes, offset, order) : SCAN_SUCCEED;
-	if (r == SCAN_SUCCEED)
+	if (r == SCAN_SUCCEED) {
+		/* pmdp_collapse_flush() of the whole PMD range, mTHP too, before isolating */
+		acct.flushes++;
 		r = collapse_isolate(w, v, pmd->ptes, offset, order, khugepaged);
+	}
 	if (r == SCAN_SUCCEED) {
 		collapse_copy(w, mm, pmd->ptes, offset, order, id, &acct);
 		collapse_install(w, mm, v, index, offset, order, id);
@@ -334,6 +336,6 @@ enum scan_result collapse_huge_page(struct khp_world *w, struct mm *mm, uint64_t
 		folio_put(w, id, 1);
 	}
 	collapse_check(w);
-	record_collapse(rec, w, &before, acct.fill, acct.dup, r);
+	record_collapse(rec, w, &before, &acct, r);
 	return r;
 }

@@ -43,9 +43,19 @@ enum scan_result mthp_collapse(struct khp_world *w, struct mm *mm, struct vma *v
 			       struct khp_record *rec);
 
 /* ---- record.c -------------------------------------------------------- */
+/*
+ * What one collapse attempt did besides allocating and freeing: pages
+ * zero-filled, copies another mm still maps, pages copied, old PTEs
+ * cleared, TLB flushes (docs/model.md#the-cost-of-a-collapse).
+ */
+struct collapse_acct {
+	long fill, dup, copied, cleared, flushes;
+};
+
 void record_scan(struct khp_record *rec, const struct scan_state *ss);
 void record_collapse(struct khp_record *rec, const struct khp_world *w,
-		     const struct vm_events *before, long fill, long dup, enum scan_result r);
+		     const struct vm_events *before, const struct collapse_acct *acct,
+		     enum scan_result r);
 void record_verdict(const struct khp_world *w, const struct vma *v, const struct scan_state *ss,
 		    enum scan_result r, struct khp_record *rec);
 void record_step_end(struct khp_world *w, struct khp_record *rec);

@@ -3,9 +3,20 @@
  * The record of a khugepaged or MADV_COLLAPSE step: the scan's counters,
  * the accounting of the pages a collapse allocated, freed, filled and
  * duplicated (the change of the world's PGALLOC / PGFREE counters across
- * it), and the verdict on the shared predicate with its wasted pages.
+ * it) with the cost beyond memory (copies, PTE clears, TLB flushes), and
+ * the verdict on the shared predicate with its wasted pages.
  */
 #include "khugepaged.h"
+
+/* The run's sums (struct khp_totals.cost) take each step's record once, at its end. */
+static void cost_add(struct khp_collapse_cost *c, const struct khp_record *rec)
+{
+	c->copied_pages += rec->copied_pages;
+	c->fill_pages += rec->fill_pages;
+	c->ptes_cleared += rec->ptes_cleared;
+	c->tlb_flushes += rec->tlb_flushes;
+	c->freed_pages += rec->freed_pages;
+}
 
 /*
  * The end of a step: the model drains the batch (the kernel keeps it until
@@ -22,6 +33,7 @@ void record_step_end(struct khp_world *w, struct khp_record *rec)
 		rec->waste_pages = rec->alloc_pages - rec->freed_pages;
 	}
 	rec->pages_in_use = w->pages_in_use;
+	cost_add(&w->cost, rec);
 }
 
 void record_scan(struct khp_record *rec, const struct scan_state *ss)
@@ -69,16 +81,20 @@ void record_verdict(const struct khp_world *w, const struct vma *v, const struct
 		rec->fn_waste_pages = rec->dup_pages;
 }
 
-/* One collapse attempt's pages: PGALLOC / PGFREE since before, and its copies. */
+/* One collapse attempt's pages: PGALLOC / PGFREE since before, its copies and its cost. */
 void record_collapse(struct khp_record *rec, const struct khp_world *w,
-		     const struct vm_events *before, long fill, long dup, enum scan_result r)
+		     const struct vm_events *before, const struct collapse_acct *acct,
+		     enum scan_result r)
 {
 	if (!rec)
 		return;
 	rec->alloc_pages += w->vm_events.pgalloc - before->pgalloc;
 	rec->freed_pages += w->vm_events.pgfree - before->pgfree;
-	rec->fill_pages += fill;
-	rec->dup_pages += dup;
+	rec->fill_pages += acct->fill;
+	rec->dup_pages += acct->dup;
+	rec->copied_pages += acct->copied;
+	rec->ptes_cleared += acct->cleared;
+	rec->tlb_flushes += acct->flushes;
 	rec->waste_pages = rec->alloc_pages - rec->freed_pages;
 	if (r == SCAN_SUCCEED) {
 		rec->collapsed = true;

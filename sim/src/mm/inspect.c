@@ -34,6 +34,7 @@ void khp_world_totals(const struct khp_world *w, struct khp_totals *t)
 	}
 	t->meta_per_page_bytes = 4 * t->large_folio_pages;
 	t->meta_per_folio_bytes = 16 * t->large_folios;
+	t->cost = w->cost;
 }
 
 static bool world_mm_ok(const struct khp_world *w, unsigned mm)

@@ -227,6 +227,7 @@ struct khp_world {
 	bool check;
 	bool in_fault;                /* inside handle_mm_fault(): lru_gen_in_fault() */
 	struct vm_events vm_events;   /* read by khugepaged's per-step accounting */
+	struct khp_collapse_cost cost; /* the records' cost fields summed (record_step_end()) */
 	struct lru_batch lru_add;     /* empty between khugepaged / collapse steps */
 	uint32_t *scratch;            /* 2 * pmd_pages ids, for scan/collapse */
 	struct pool tables;           /* freed page tables (pool.c) */

@@ -180,6 +180,7 @@ void khp_world_reset(struct khp_world *w)
 	w->swap_in_use = 0;
 	w->mark_gen = 0;
 	w->lru_add.nr = 0;
+	memset(&w->cost, 0, sizeof(w->cost));
 	w->err[0] = 0;
 	world_init_state(w);
 }

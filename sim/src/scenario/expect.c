@@ -43,6 +43,9 @@ static const struct field_desc fields[KHP_NR_EXPECT_FIELDS] = {
 	FIELD(KHP_EF_DUP_PAGES, "dup_pages", FK_LONG, dup_pages),
 	FIELD(KHP_EF_WASTE_PAGES, "waste_pages", FK_LONG, waste_pages),
 	FIELD(KHP_EF_FN_WASTE_PAGES, "fn_waste_pages", FK_LONG, fn_waste_pages),
+	FIELD(KHP_EF_COPIED_PAGES, "copied_pages", FK_LONG, copied_pages),
+	FIELD(KHP_EF_PTES_CLEARED, "ptes_cleared", FK_LONG, ptes_cleared),
+	FIELD(KHP_EF_TLB_FLUSHES, "tlb_flushes", FK_LONG, tlb_flushes),
 	FIELD(KHP_EF_PAGES_IN_USE, "pages_in_use", FK_LONG, pages_in_use),
 };
 #undef FIELD

@@ -143,6 +143,9 @@ static void fill_record_rows(struct table *t, size_t col, const struct khp_recor
 	ROW("%ld", r->dup_pages);
 	ROW("%ld", r->waste_pages);
 	ROW("%ld", r->fn_waste_pages);
+	ROW("%ld", r->copied_pages);
+	ROW("%ld", r->ptes_cleared);
+	ROW("%ld", r->tlb_flushes);
 #undef ROW
 }
 
@@ -153,7 +156,7 @@ void khp_report_step_table(FILE *f, const struct khp_program *p, const struct kh
 		"result", "errno", "collapsed", "nr_collapsed", "none_or_zero", "unmapped",
 		"referenced", "writable", "shared", "shared_exact", "shared_profile",
 		"verdict", "alloc_pages", "freed_pages", "fill_pages", "dup_pages",
-		"waste_pages", "fn_waste_pages",
+		"waste_pages", "fn_waste_pages", "copied_pages", "ptes_cleared", "tlb_flushes",
 	};
 	bool is_collapse = p->ops[step].type == KHP_OP_COLLAPSE;
 	struct table *t;
@@ -335,6 +338,11 @@ void khp_report_totals(FILE *f, const struct khp_run *runs, size_t nr_runs)
 	add_row(t, "large_folios");
 	add_row(t, "meta per-page");
 	add_row(t, "meta per-folio");
+	add_row(t, "copied_pages");
+	add_row(t, "fill_pages");
+	add_row(t, "ptes_cleared");
+	add_row(t, "tlb_flushes");
+	add_row(t, "freed_pages");
 	for (c = 0; c < nr_runs; c++) {
 		const struct khp_totals *tt = &runs[c].totals;
 		char *s = cell(t, 1, c);
@@ -353,11 +361,16 @@ void khp_report_totals(FILE *f, const struct khp_run *runs, size_t nr_runs)
 			 tt->large_folio_pages);
 		snprintf(cell(t, 4, c), CELL, "%lu B", tt->meta_per_page_bytes);
 		snprintf(cell(t, 5, c), CELL, "%lu B", tt->meta_per_folio_bytes);
+		snprintf(cell(t, 6, c), CELL, "%ld", tt->cost.copied_pages);
+		snprintf(cell(t, 7, c), CELL, "%ld", tt->cost.fill_pages);
+		snprintf(cell(t, 8, c), CELL, "%ld", tt->cost.ptes_cleared);
+		snprintf(cell(t, 9, c), CELL, "%ld", tt->cost.tlb_flushes);
+		snprintf(cell(t, 10, c), CELL, "%ld", tt->cost.freed_pages);
 	}
 	fputs("\ntotals after the program:\n", f);
 	print_table(f, t);
-	fputs("  (metadata: per-page 4-byte mapcounts vs per-folio MM-ID tracking of the large folios in use)\n",
-	      f);
+	fputs("  (metadata: per-page 4-byte mapcounts vs per-folio MM-ID tracking of the large folios in use)\n"
+	      "  (copied_pages .. freed_pages: the cost of the collapses, summed over the records)\n", f);
 	free(t);
 }
 
@@ -415,6 +428,8 @@ void khp_report_record_json(FILE *f, const struct khp_record *r)
 		"\"dup_pages\": %ld, \"waste_pages\": %ld, \"fn_waste_pages\": %ld",
 		r->alloc_pages, r->freed_pages, r->fill_pages, r->dup_pages, r->waste_pages,
 		r->fn_waste_pages);
+	fprintf(f, ", \"copied_pages\": %ld, \"ptes_cleared\": %ld, \"tlb_flushes\": %ld",
+		r->copied_pages, r->ptes_cleared, r->tlb_flushes);
 	if (r->pass)
 		fprintf(f, ", \"pass\": %u, \"mm\": %u, \"addr\": %llu, \"pages_in_use\": %ld",
 			r->pass, r->mm, (unsigned long long)r->addr, r->pages_in_use);
@@ -442,9 +457,12 @@ static void totals_json(FILE *f, const struct khp_totals *t)
 		fprintf(f, mm ? ", %u" : "%u", t->pmd_thps[mm]);
 	fprintf(f, "], \"large_folios\": %lu, \"large_folio_pages\": %lu, "
 		"\"meta_per_page_bytes\": %lu, \"meta_per_folio_bytes\": %lu, "
-		"\"swap_slots_in_use\": %ld}",
+		"\"swap_slots_in_use\": %ld, \"collapse_cost\": {\"copied_pages\": %ld, "
+		"\"fill_pages\": %ld, \"ptes_cleared\": %ld, \"tlb_flushes\": %ld, "
+		"\"freed_pages\": %ld}}",
 		t->large_folios, t->large_folio_pages, t->meta_per_page_bytes,
-		t->meta_per_folio_bytes, t->swap_slots_in_use);
+		t->meta_per_folio_bytes, t->swap_slots_in_use, t->cost.copied_pages,
+		t->cost.fill_pages, t->cost.ptes_cleared, t->cost.tlb_flushes, t->cost.freed_pages);
 }
 
 /* "9": 1, "4": 2: the orders that have mapped large folios */
