@@ -71,11 +71,24 @@ int khp_sweep_default_format(const struct khp_sweep *s, unsigned a, size_t p,
 
 /* ---- axes ---------------------------------------------------------------- */
 
+/* "page_mapcount, likely_mapped_shared, ..." of rule ri (with their numbers for a range). */
+static const char *value_names(const struct khp_rule_info *ri, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < ri->nr_values && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%u %s", i ? ", " : "", i,
+					ri->values[i].name);
+	return buf;
+}
+
 /* Value text of axis ax into *v: the knob table's parser, or a rule's value name/index. */
 static int parse_value(const struct khp_sweep_axis *ax, const char *text, bool index,
 		       uint32_t *v, char *msg, size_t msglen)
 {
 	struct khp_knob_settings tmp;
+	char names[256];
 	uint64_t u;
 
 	if (ax->kind == KHP_SWEEP_KNOB) {
@@ -94,9 +107,9 @@ static int parse_value(const struct khp_sweep_axis *ax, const char *text, bool i
 		*v = (uint32_t)u;
 		return 0;
 	}
-	return run_say(msg, msglen, -EINVAL, "--knob %s: %s \"%s\" (values: %s%s)", ax->rule->name,
-		       index ? "no value number" : "unknown value", text, ax->rule->values[0].name,
-		       ax->rule->nr_values > 1 ? ", ..., see khpsim profiles" : "");
+	return run_say(msg, msglen, -EINVAL, "--knob %s: %s \"%s\" (values: %s)", ax->rule->name,
+		       index ? "no value number" : "unknown value", text,
+		       value_names(ax->rule, names, sizeof(names)));
 }
 
 static int push_value(struct khp_sweep_axis *ax, uint32_t v, const char *text, char *msg,
