@@ -7,6 +7,7 @@
  *   - the scenario reader and writer (the keys of "config"),
  *   - `khpsim run --set KNOB=VALUE`,
  *   - `khpsim explore --KNOB VALUE` (the name with dashes: --max-ptes-shared),
+ *   - `khpsim sweep --knob KNOB=VALUES` (khpsim/sweep.h),
  *   - the environment of the fuzz targets and explore (KHP_MAX_PTES_SHARED),
  *   - the reports (the config line and the JSON config).
  *
