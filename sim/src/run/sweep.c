@@ -264,13 +264,15 @@ static int point_profile(const struct khp_sweep *s, size_t point, size_t p,
 	*prof = s->profiles[p];
 	for (unsigned a = 0; a < s->nr_axes; a++) {
 		const struct khp_sweep_axis *ax = &s->axes[a];
-		const char *v;
 		size_t len = strlen(prof->name);
+		uint32_t value;
+		const char *v;
 
 		if (ax->kind != KHP_SWEEP_RULE)
 			continue;
-		v = ax->rule->values[ax->values[khp_sweep_coord(s, point, a)]].name;
-		((uint8_t *)&prof->rules)[ax->rule->offset] = (uint8_t)ax->values[khp_sweep_coord(s, point, a)];
+		value = ax->values[khp_sweep_coord(s, point, a)];
+		v = ax->rule->values[value].name;
+		((uint8_t *)&prof->rules)[ax->rule->offset] = (uint8_t)value;
 		if (len + strlen(ax->rule->name) + strlen(v) + 3 < sizeof(prof->name))
 			snprintf(prof->name + len, sizeof(prof->name) - len, "+%s=%s", ax->rule->name, v);
 	}
