@@ -73,6 +73,9 @@ struct khp_sweep_eval {
 	void *arg;
 	unsigned long budget;      /* search: programs per point (the JSON's "budget") */
 	uint64_t seed;             /* search: the seed of every point */
+	/* NULL, or called after each evaluated point (done of total, over all profiles) */
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
 };
 
 struct khp_sweep {

@@ -251,6 +251,14 @@ static int load_base(const char *file, struct khp_scenario *sc)
 	return 0;
 }
 
+/* A search sweep's progress on stderr: every 5% of the points. */
+static void progress(void *arg, size_t done, size_t total)
+{
+	(void)arg;
+	if (done * 20 / total != (done - 1) * 20 / total)
+		fprintf(stderr, "sweep: %zu of %zu points\n", done, total);
+}
+
 static int sweep(struct sweep_opts *o, const char *file, const struct khp_program *base)
 {
 	struct khp_sweep_eval ev = { .name = "scenario", .eval = khp_sweep_eval_scenario,
@@ -263,7 +271,8 @@ static int sweep(struct sweep_opts *o, const char *file, const struct khp_progra
 			ev = (struct khp_sweep_eval){ .name = searches[i].name,
 						      .eval = searches[i].eval, .arg = &o->explore,
 						      .budget = o->explore.runs,
-						      .seed = o->explore.seed };
+						      .seed = o->explore.seed,
+						      .progress = o->quiet ? NULL : progress };
 	if (khp_sweep_run(&o->s, base, &ev, msg, sizeof(msg)))
 		return cli_fail("sweep", "%s%s%s", file ? file : "", file ? ": " : "", msg);
 	if (mkdir(o->out, 0777) && errno != EEXIST)

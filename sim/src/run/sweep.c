@@ -345,6 +345,9 @@ int khp_sweep_run(struct khp_sweep *s, const struct khp_program *base,
 			khp_sweep_point(s, base, i, p, &prog, &prof, NULL, 0);
 			if ((rc = ev->eval(ev->arg, &prog, &prof, r, msg, msglen)))
 				return rc;
+			if (ev->progress)
+				ev->progress(ev->progress_arg, p * s->nr_points + i + 1,
+					     s->nr_profiles * s->nr_points);
 		}
 	}
 	return 0;
