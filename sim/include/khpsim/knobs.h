@@ -7,6 +7,7 @@
  *   - the scenario reader and writer (the keys of "config"),
  *   - `khpsim run --set KNOB=VALUE`,
  *   - `khpsim explore --KNOB VALUE` (the name with dashes: --max-ptes-shared),
+ *   - `khpsim sweep --knob KNOB=VALUES` (khpsim/sweep.h),
  *   - the environment of the fuzz targets and explore (KHP_MAX_PTES_SHARED),
  *   - the reports (the config line and the JSON config).
  *
@@ -65,6 +66,7 @@ struct khp_knob_desc {
 	const char *env;       /* "KHP_MAX_PTES_SHARED" */
 	enum khp_knob_kind kind;
 	const char *meaning;   /* one line, naming the kernel's sysfs file */
+	const char *sysfs;     /* "khugepaged/max_ptes_shared": plot axes (what the knob is) */
 };
 
 /* The row of knob k (k < KHP_NR_KNOBS). */
@@ -103,6 +105,7 @@ enum khp_knob_origin {
 	KHP_KNOB_FROM_SET,     /* "--set max_ptes_shared" */
 	KHP_KNOB_FROM_OPTION,  /* "--max-ptes-shared" */
 	KHP_KNOB_FROM_ENV,     /* "KHP_MAX_PTES_SHARED" */
+	KHP_KNOB_FROM_SWEEP,   /* "--knob max_ptes_shared" (khpsim/sweep.h) */
 };
 
 struct khp_knob_settings {
@@ -130,6 +133,15 @@ void khp_knob_settings_merge(struct khp_knob_settings *dst, const struct khp_kno
  */
 int khp_knob_settings_apply(const struct khp_knob_settings *s, struct khp_config *c,
 			    char *msg, size_t msglen);
+
+/*
+ * khp_knob_settings_apply() to p's config, then khp_op_check() of every op
+ * against the new config (a program must still fit, e.g. a smaller
+ * pmd_pages).  On error p is unchanged and msg says why ("program[3] does
+ * not fit the new config: ...").
+ */
+int khp_knob_settings_apply_program(const struct khp_knob_settings *s, struct khp_program *p,
+				    char *msg, size_t msglen);
 
 #ifdef __cplusplus
 }

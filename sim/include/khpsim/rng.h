@@ -30,6 +30,11 @@ uint32_t khp_pcg32_random_r(struct khp_pcg32 *rng);
 uint32_t khp_pcg32_boundedrand_r(struct khp_pcg32 *rng, uint32_t bound);
 /* Fill buf with len pseudo-random bytes (little-endian words). */
 void khp_pcg32_fill(struct khp_pcg32 *rng, uint8_t *buf, uint64_t len);
+/*
+ * The bytes of `khpsim explore` run `stream` of seed: 1..max_bytes of them
+ * (the length drawn first) into buf (max_bytes long).  Returns the length.
+ */
+uint32_t khp_pcg32_stream(uint64_t seed, uint64_t stream, uint32_t max_bytes, uint8_t *buf);
 
 #ifdef __cplusplus
 }

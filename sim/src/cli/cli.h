@@ -36,6 +36,7 @@ int cmd_explore(int argc, char **argv);   /* explore.c */
 int cmd_minimize(int argc, char **argv);  /* minimize.c */
 int cmd_emit_c(int argc, char **argv);    /* emit.c */
 int cmd_profiles(int argc, char **argv);  /* profiles.c */
+int cmd_sweep(int argc, char **argv);     /* sweep.c */
 /* Compare guest output of emitted reproducers with the model's prediction. */
 int cmd_oracle(int argc, char **argv);    /* emit.c */
 

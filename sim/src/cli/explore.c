@@ -219,13 +219,7 @@ static double now(void)
 /* The bytes of run i. */
 static size_t stream_bytes(const struct explore_opts *o, unsigned long i, uint8_t *buf)
 {
-	struct khp_pcg32 rng;
-	size_t len;
-
-	khp_pcg32_srandom_r(&rng, o->seed, i);
-	len = 1 + khp_pcg32_boundedrand_r(&rng, o->max_bytes);
-	khp_pcg32_fill(&rng, buf, len);
-	return len;
+	return khp_pcg32_stream(o->seed, i, o->max_bytes, buf);
 }
 
 static void print_best(const struct explore_opts *o, const struct best *best)

@@ -32,6 +32,7 @@ static const struct khp_cmd khp_cmds[] = {
 	{ "bench", cmd_bench, "time the simulator on generated programs" },
 	{ "emit-c", cmd_emit_c, "write a C reproducer that runs a scenario on a real kernel" },
 	{ "oracle", cmd_oracle, "compare real-kernel reproducer output with the model" },
+	{ "sweep", cmd_sweep, "a scenario or a search over a grid of knobs or rules: CSV, JSON, heatmaps" },
 };
 
 #define NR_CMDS (sizeof(khp_cmds) / sizeof(khp_cmds[0]))

@@ -81,20 +81,14 @@ static int parse_args(struct cli *c, struct cli_report_opts *o, struct khp_knob_
 	return 0;
 }
 
-/* The --set knobs applied to sc's config; every op must still pass khp_op_check(). */
+/* The --set knobs applied to sc's program (khp_knob_settings_apply_program()). */
 static int apply_knobs(const char *file, struct khp_scenario *sc,
 		       const struct khp_knob_settings *ks)
 {
-	struct khp_config c = sc->program.config;
-	char msg[256];
+	char msg[320];
 
-	if (khp_knob_settings_apply(ks, &c, msg, sizeof(msg)))
-		return cli_fail("run", "config after --set: %s", msg);
-	for (size_t i = 0; i < sc->program.nr_ops; i++)
-		if (khp_op_check(&sc->program.ops[i], &c, msg, sizeof(msg)))
-			return cli_fail("run", "%s: program[%zu] does not fit the new config: %s",
-					file, i, msg);
-	sc->program.config = c;
+	if (khp_knob_settings_apply_program(ks, &sc->program, msg, sizeof(msg)))
+		return cli_fail("run", "%s: after --set: %s", file, msg);
 	return 0;
 }
 

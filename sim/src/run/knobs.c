@@ -15,27 +15,36 @@
 #include "khpsim/parse.h"
 #include "run/run.h"
 
-#define K(id, nm, opt, env, kind, what) [id] = { nm, opt, env, kind, what }
+#define K(id, nm, opt, env, kind, what, fs) [id] = { nm, opt, env, kind, what, fs }
 static const struct khp_knob_desc knobs[KHP_NR_KNOBS] = {
 	K(KHP_KNOB_PMD_PAGES, "pmd_pages", "pmd-pages", "KHP_PMD_PAGES", KHP_KNOB_KIND_PMD,
-	  "pages per PMD (HPAGE_PMD_NR); the PTE limits' defaults scale with it"),
+	  "pages per PMD (HPAGE_PMD_NR); the PTE limits' defaults scale with it",
+	  "HPAGE_PMD_NR (pmd_pages)"),
 	K(KHP_KNOB_MAX_PTES_NONE, "max_ptes_none", "max-ptes-none", "KHP_MAX_PTES_NONE",
-	  KHP_KNOB_KIND_PTES, "khugepaged/max_ptes_none (default pmd_pages - 1)"),
+	  KHP_KNOB_KIND_PTES, "khugepaged/max_ptes_none (default pmd_pages - 1)",
+	  "khugepaged/max_ptes_none"),
 	K(KHP_KNOB_MAX_PTES_SWAP, "max_ptes_swap", "max-ptes-swap", "KHP_MAX_PTES_SWAP",
-	  KHP_KNOB_KIND_PTES, "khugepaged/max_ptes_swap (default pmd_pages / 8)"),
+	  KHP_KNOB_KIND_PTES, "khugepaged/max_ptes_swap (default pmd_pages / 8)",
+	  "khugepaged/max_ptes_swap"),
 	K(KHP_KNOB_MAX_PTES_SHARED, "max_ptes_shared", "max-ptes-shared", "KHP_MAX_PTES_SHARED",
-	  KHP_KNOB_KIND_PTES, "khugepaged/max_ptes_shared (default pmd_pages / 2)"),
+	  KHP_KNOB_KIND_PTES, "khugepaged/max_ptes_shared (default pmd_pages / 2)",
+	  "khugepaged/max_ptes_shared"),
 	K(KHP_KNOB_THP, "thp", "thp", "KHP_THP", KHP_KNOB_KIND_MODE,
-	  "transparent_hugepage/enabled (default madvise, as the kernel selftests use)"),
+	  "transparent_hugepage/enabled (default madvise, as the kernel selftests use)",
+	  "transparent_hugepage/enabled"),
 	K(KHP_KNOB_USE_ZERO_PAGE, "use_zero_page", "use-zero-page", "KHP_USE_ZERO_PAGE",
-	  KHP_KNOB_KIND_BOOL, "transparent_hugepage/use_zero_page (default 1)"),
+	  KHP_KNOB_KIND_BOOL, "transparent_hugepage/use_zero_page (default 1)",
+	  "transparent_hugepage/use_zero_page"),
 	K(KHP_KNOB_SWAP, "swap", "swap", "KHP_SWAP", KHP_KNOB_KIND_BOOL,
-	  "a swap device exists, so MADV_PAGEOUT can swap (default 1)"),
+	  "a swap device exists, so MADV_PAGEOUT can swap (default 1)",
+	  "a swap device (swap)"),
 	K(KHP_KNOB_SHRINK_UNDERUSED, "shrink_underused", "shrink-underused",
 	  "KHP_SHRINK_UNDERUSED", KHP_KNOB_KIND_BOOL,
-	  "transparent_hugepage/shrink_underused, 6.12+ (default 1)"),
+	  "transparent_hugepage/shrink_underused, 6.12+ (default 1)",
+	  "transparent_hugepage/shrink_underused"),
 	K(KHP_KNOB_MTHP_ORDERS, "mthp_orders", "mthp-orders", "KHP_MTHP_ORDERS",
-	  KHP_KNOB_KIND_ORDERS, "orders whose hugepages-<size>kB/enabled is always (default none)"),
+	  KHP_KNOB_KIND_ORDERS, "orders whose hugepages-<size>kB/enabled is always (default none)",
+	  "hugepages-<size>kB/enabled (mthp_orders)"),
 };
 #undef K
 
@@ -334,6 +343,9 @@ static const char *where(enum khp_knob k, enum khp_knob_origin origin, char *buf
 	case KHP_KNOB_FROM_ENV:
 		snprintf(buf, n, "%s", knobs[k].env);
 		break;
+	case KHP_KNOB_FROM_SWEEP:
+		snprintf(buf, n, "--knob %s", knobs[k].name);
+		break;
 	default:
 		snprintf(buf, n, "--set %s", knobs[k].name);
 		break;
@@ -427,5 +439,22 @@ int khp_knob_settings_apply(const struct khp_knob_settings *s, struct khp_config
 	if (khp_config_check(&n, m, sizeof(m)))
 		return run_say(msg, msglen, -ERANGE, "%s", m);
 	*c = n;
+	return 0;
+}
+
+int khp_knob_settings_apply_program(const struct khp_knob_settings *s, struct khp_program *p,
+				    char *msg, size_t msglen)
+{
+	struct khp_config c = p->config;
+	char m[256];
+	int rc = khp_knob_settings_apply(s, &c, msg, msglen);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < p->nr_ops; i++)
+		if ((rc = khp_op_check(&p->ops[i], &c, m, sizeof(m))))
+			return run_say(msg, msglen, rc, "program[%zu] does not fit the new config: %s",
+				   i, m);
+	p->config = c;
 	return 0;
 }

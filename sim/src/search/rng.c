@@ -54,3 +54,14 @@ void khp_pcg32_fill(struct khp_pcg32 *rng, uint8_t *buf, uint64_t len)
 			buf[i++] = (uint8_t)v;
 	}
 }
+
+uint32_t khp_pcg32_stream(uint64_t seed, uint64_t stream, uint32_t max_bytes, uint8_t *buf)
+{
+	struct khp_pcg32 rng;
+	uint32_t len;
+
+	khp_pcg32_srandom_r(&rng, seed, stream);
+	len = 1 + khp_pcg32_boundedrand_r(&rng, max_bytes);
+	khp_pcg32_fill(&rng, buf, len);
+	return len;
+}
