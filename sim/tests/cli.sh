@@ -15,24 +15,7 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 S=$SRC/scenarios/hildenbrand-2024-extreme.json   # 11 ops, a 6.12 false negative
 
-# expect NAME STATUS PATTERN CMD...: CMD exits STATUS and PATTERN (grep -E)
-# matches its stderr + stdout (PATTERN "" matches anything).
-expect() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL $name: exit $got, want $want"; sed 's/^/  /' "$T/err" | head -5
-		fails=$((fails + 1))
-		return 1
-	elif [ -n "$pat" ] && ! cat "$T/err" "$T/out" | grep -Eq -- "$pat"; then
-		echo "FAIL $name: no /$pat/ in the output"; sed 's/^/  /' "$T/err" "$T/out" | head -5
-		fails=$((fails + 1))
-		return 1
-	fi
-	echo "ok   $name"
-}
+. "$SRC/sim/tests/expect.sh"
 
 # one_line NAME: the last case wrote exactly one line on stderr
 one_line() {

@@ -16,23 +16,7 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 S=$SRC/scenarios/hildenbrand-2024-extreme.json   # max_ptes_shared=0, 256 pages shared
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-
-# expect NAME STATUS PATTERN CMD...: CMD exits STATUS and PATTERN (grep -E) is in its output.
-expect() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		fail "$name: exit $got, want $want"; sed 's/^/  /' "$T/err" | head -5
-		return 1
-	elif [ -n "$pat" ] && ! cat "$T/err" "$T/out" | grep -Eq -- "$pat"; then
-		fail "$name: no /$pat/ in the output"; sed 's/^/  /' "$T/err" "$T/out" | head -5
-		return 1
-	fi
-	echo "ok   $name"
-}
+. "$SRC/sim/tests/expect.sh"
 
 # rows FILE PROFILE: the CSV rows of PROFILE (no header)
 rows() { grep "^$2," "$1"; }
