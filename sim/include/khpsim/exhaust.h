@@ -36,6 +36,10 @@ struct khp_exhaust_bounds {
 	unsigned ops;              /* program length at most */
 	enum khp_exhaust_grammar grammar;
 	unsigned shard, nr_shards; /* this run is shard `shard` of nr_shards (0 of 1: all) */
+	/* Tests and grammar experiments: only these indices of the grammar (NULL: all);
+	 * a witness still names indices of the whole grammar. */
+	const uint16_t *subset;
+	size_t nr_subset;
 };
 
 /*

@@ -11,12 +11,13 @@
  * each op the world accepted (a refused op leaves the world unchanged).
  * Reductions, all sound: a program's last op produces a record only if it
  * is a khugepaged or collapse op, so at the last depth only those are
- * evaluated and no state is kept; an op leading to a known state (a no-op
+ * evaluated and no state is kept, and the states of the depth before are
+ * evaluated as they are found (no frontier, no replay); an op leading to a known state (a no-op
  * among them) is not expanded again; an op on an mm that does not exist is
  * refused without being applied.
  *
- * Sharding: every shard runs the depths up to the shard depth (the least of
- * 2 and ops - 1) in full; the frontier entry i at that depth belongs to
+ * Sharding: every shard runs the depths up to the shard depth (2, or less
+ * for fewer than 4 ops) in full; the frontier entry i at that depth belongs to
  * shard i mod K.  Each shard keeps the sets of the states it expanded and of
  * the false-negative and false-positive transitions (hash of state and op),
  * so that khp_exhaust_merge() counts each one once.
@@ -32,7 +33,8 @@ struct search {
 	const struct khp_exhaust_bounds *b;
 	struct khp_op *g;
 	size_t nr_g;
-	struct khp_world *w, *base;
+	uint16_t *gidx;            /* s->g[i] is op gidx[i] of the whole grammar */
+	struct khp_world *w, *base, *leaf;
 	struct hset seen, fn, fp;
 	uint8_t *canon;
 	size_t canon_cap;
@@ -136,17 +138,18 @@ static int note_record(struct search *s, const struct khp_record *rec, struct kh
 	struct khp_exhaust_result *r = s->r;
 
 	if (rec->verdict == KHP_VERDICT_FALSE_NEGATIVE &&
-	    hset_add(&s->fn, exhaust_hash_pair(h, g)) < 0)
+	    hset_add(&s->fn, exhaust_hash_pair(h, s->gidx[g])) < 0)
 		return -ENOMEM;
 	if (rec->verdict == KHP_VERDICT_FALSE_POSITIVE &&
-	    hset_add(&s->fp, exhaust_hash_pair(h, g)) < 0)
+	    hset_add(&s->fp, exhaust_hash_pair(h, s->gidx[g])) < 0)
 		return -ENOMEM;
 	if (rec->fn_waste_pages <= 0)
 		return 0;
 	cand.max_fn_waste = rec->fn_waste_pages;
 	cand.witness_len = d + 1;
-	memcpy(cand.witness, prog, d * sizeof(*prog));
-	cand.witness[d] = g;
+	for (unsigned i = 0; i < d; i++)
+		cand.witness[i] = s->gidx[prog[i]];
+	cand.witness[d] = s->gidx[g];
 	if (!r->witness_len || khp_exhaust_witness_cmp(&cand, r) < 0) {
 		r->max_fn_waste = cand.max_fn_waste;
 		r->witness_len = cand.witness_len;
@@ -160,52 +163,103 @@ static bool is_collapse(const struct khp_op *op)
 	return op->type == KHP_OP_KHUGEPAGED || op->type == KHP_OP_COLLAPSE;
 }
 
+/* Apply op g to s->w (0, or 1 if the world refused it); the record into rec. */
+static int try_op(struct search *s, size_t g, struct khp_record *rec)
+{
+	const struct khp_op *op = &s->g[g];
+
+	s->r->transitions++;
+	if (op->type != KHP_OP_SPLIT && op->type != KHP_OP_FAIL_ALLOC &&
+	    !khp_world_mm_alive(s->w, op->mm)) {
+		s->r->refused++;
+		return 1;
+	}
+	memset(rec, 0, sizeof(*rec));
+	if (khp_world_apply(s->w, op, rec)) {
+		s->r->refused++;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The last depth: the collapse ops from the state of prog (d ops, hash h,
+ * in s->w), which is restored from `save` after each.
+ */
+static int expand_last(struct search *s, const uint16_t *prog, unsigned d, struct khp_hash128 h,
+		       struct khp_world *save)
+{
+	int ret;
+
+	for (size_t g = 0; g < s->nr_g; g++) {
+		struct khp_record rec;
+
+		if (!is_collapse(&s->g[g]) || try_op(s, g, &rec))
+			continue;
+		if ((ret = note_record(s, &rec, h, prog, d, (uint16_t)g)))
+			return fail(s, ret, "record");
+		if ((ret = khp_world_copy(s->w, save)))
+			return fail(s, ret, "copy");
+	}
+	return 0;
+}
+
+/*
+ * A new state (prog + g, depth d + 1, hash c, in s->w): into the next
+ * frontier, or, if its depth is the last one expanded, evaluated at once
+ * (no frontier, no replay).
+ */
+static int new_state(struct search *s, const uint16_t *prog, unsigned d, uint16_t g,
+		     struct khp_hash128 c)
+{
+	uint16_t kid[KHP_EXHAUST_MAX_OPS];
+	int ret;
+
+	s->r->level[d + 1]++;
+	if (d + 2 != s->b->ops)
+		return push_next(s, prog, d, g) ? fail(s, -ENOMEM, "frontier") : 0;
+	memcpy(kid, prog, d * sizeof(*prog));
+	kid[d] = g;
+	if ((ret = khp_world_copy(s->leaf, s->w)))
+		return fail(s, ret, "copy");
+	return expand_last(s, kid, d + 1, c, s->leaf);
+}
+
 /* Every op of the grammar from the state of prog (depth d, hash h, in s->w). */
 static int expand(struct search *s, const uint16_t *prog, unsigned d, struct khp_hash128 h)
 {
-	bool last = d + 1 == s->b->ops;
 	int ret;
 
 	if ((ret = khp_world_copy(s->base, s->w)))
 		return fail(s, ret, "copy");
+	if (d + 1 == s->b->ops)
+		return expand_last(s, prog, d, h, s->base);
 	for (size_t g = 0; g < s->nr_g; g++) {
-		const struct khp_op *op = &s->g[g];
 		struct khp_record rec;
 		struct khp_hash128 c;
 
-		if (last && !is_collapse(op))
+		if (try_op(s, g, &rec))
 			continue;
-		s->r->transitions++;
-		if (op->type != KHP_OP_SPLIT && op->type != KHP_OP_FAIL_ALLOC &&
-		    !khp_world_mm_alive(s->w, op->mm)) {
-			s->r->refused++;
-			continue;
-		}
-		memset(&rec, 0, sizeof(rec));
-		if (khp_world_apply(s->w, op, &rec)) {
-			s->r->refused++;
-			continue;
-		}
-		if (is_collapse(op) && (ret = note_record(s, &rec, h, prog, d, (uint16_t)g)))
+		if (is_collapse(&s->g[g]) && (ret = note_record(s, &rec, h, prog, d, (uint16_t)g)))
 			return fail(s, ret, "record");
-		if (!last) {
-			c = state_hash(s, s->w, &ret);
-			if (ret)
-				return fail(s, ret, "canon");
-			ret = hset_add(&s->seen, c);
-			if (ret < 0 || (ret > 0 && push_next(s, prog, d, (uint16_t)g)))
-				return fail(s, -ENOMEM, "frontier");
-			s->r->level[d + 1] += ret > 0;
-		}
+		c = state_hash(s, s->w, &ret);
+		if (ret)
+			return fail(s, ret, "canon");
+		ret = hset_add(&s->seen, c);
+		if (ret < 0)
+			return fail(s, ret, "states");
+		if (ret > 0 && (ret = new_state(s, prog, d, (uint16_t)g, c)))
+			return ret;
 		if ((ret = khp_world_copy(s->w, s->base)))
 			return fail(s, ret, "copy");
 	}
 	return 0;
 }
 
+/* The depth whose frontier is split between shards (the last one with a frontier is ops - 2). */
 static unsigned shard_depth(const struct khp_exhaust_bounds *b)
 {
-	return b->ops - 1 < 2 ? b->ops - 1 : 2;
+	return b->ops >= 4 ? 2 : b->ops >= 2 ? b->ops - 2 : 0;
 }
 
 /* Expand every program of the frontier at depth d. */
@@ -241,6 +295,27 @@ static int depth(struct search *s, unsigned d)
 	return 0;
 }
 
+/* Keep the ops of b->subset only (all if NULL), with their indices. */
+static int subset(struct search *s, const struct khp_exhaust_bounds *b)
+{
+	size_t n = b->subset ? b->nr_subset : s->nr_g;
+
+	s->gidx = malloc((n ? n : 1) * sizeof(*s->gidx));
+	if (!s->gidx)
+		return fail(s, -ENOMEM, "grammar");
+	for (size_t i = 0; i < n; i++) {
+		size_t k = b->subset ? b->subset[i] : i;
+
+		if (k >= s->nr_g || (i && b->subset && k <= b->subset[i - 1]))
+			return snprintf(s->msg, s->len, "subset: index %zu is not below %zu and "
+					"increasing", k, s->nr_g), -EINVAL;
+		s->gidx[i] = (uint16_t)k;
+		s->g[i] = s->g[k];
+	}
+	s->nr_g = n;
+	return 0;
+}
+
 static int search_init(struct search *s, const struct khp_exhaust_bounds *b,
 		       const struct khp_profile *p)
 {
@@ -250,7 +325,10 @@ static int search_init(struct search *s, const struct khp_exhaust_bounds *b,
 		return fail(s, ret, "grammar");
 	if (s->nr_g > UINT16_MAX)
 		return snprintf(s->msg, s->len, "grammar of %zu ops is too large", s->nr_g), -E2BIG;
-	if (khp_world_new(&b->config, *p, &s->w) || khp_world_new(&b->config, *p, &s->base))
+	if ((ret = subset(s, b)))
+		return ret;
+	if (khp_world_new(&b->config, *p, &s->w) || khp_world_new(&b->config, *p, &s->base) ||
+	    khp_world_new(&b->config, *p, &s->leaf))
 		return snprintf(s->msg, s->len, "cannot create a world for profile %s",
 				khp_profile_name(p)), -EINVAL;
 	return 0;
@@ -320,8 +398,10 @@ int khp_exhaust_run(const struct khp_exhaust_bounds *b, const struct khp_profile
 	free(s.next);
 	free(s.canon);
 	free(s.g);
+	free(s.gidx);
 	khp_world_free(s.w);
 	khp_world_free(s.base);
+	khp_world_free(s.leaf);
 	if (ret)
 		khp_exhaust_result_free(r);
 	return ret;
