@@ -427,7 +427,7 @@ int khp_exhaust_merge(struct khp_exhaust_result *r, const struct khp_exhaust_res
 	r->transitions += s->transitions;
 	r->refused += s->refused;
 	for (unsigned d = 0; d <= KHP_EXHAUST_MAX_OPS; d++)
-		r->level[d] = r->level[d] > s->level[d] ? r->level[d] : s->level[d];
+		r->level[d] += s->level[d];     /* work, like transitions: states are exact */
 	if (s->witness_len && (!r->witness_len || khp_exhaust_witness_cmp(s, r) < 0)) {
 		r->max_fn_waste = s->max_fn_waste;
 		r->witness_len = s->witness_len;
