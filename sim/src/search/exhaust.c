@@ -283,15 +283,12 @@ static int depth(struct search *s, unsigned d)
 		if ((ret = expand(s, prog, d, h)))
 			return ret;
 	}
-	{
-		uint16_t *t = s->front;
+	/* the next frontier becomes this one (run() swaps the capacities) */
+	uint16_t *t = s->front;
 
-		s->front = s->next;
-		s->next = t;
-		s->nr_front = s->nr_next;
-		t = NULL;
-		/* the capacities travel with the buffers */
-	}
+	s->front = s->next;
+	s->next = t;
+	s->nr_front = s->nr_next;
 	return 0;
 }
 
