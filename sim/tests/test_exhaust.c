@@ -57,6 +57,8 @@ static size_t blobs_distinct(struct blobs *b)
 {
 	size_t n = 0;
 
+	if (!b->nr)
+		return 0;
 	qsort(b->v, b->nr, sizeof(*b->v), blob_cmp);
 	for (size_t i = 0; i < b->nr; i++)
 		n += !i || blob_cmp(&b->v[i - 1], &b->v[i]);
