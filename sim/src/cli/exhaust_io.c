@@ -265,10 +265,14 @@ static void profile_file(const char *dir, const struct exhaust_profile *p, const
 
 int exhaust_write(struct exhaust *x)
 {
+	struct khp_profile profs[EXHAUST_MAX_PROFILES];
 	char path[4096];
 	FILE *f;
 	int ret;
 
+	/* a witness carries the expectations of every profile of the run */
+	for (size_t i = 0; i < x->nr; i++)
+		profs[i] = x->p[i].prof;
 	mkdir(x->out, 0777);
 	for (size_t i = 0; i < x->nr; i++) {
 		struct exhaust_profile *p = &x->p[i];
@@ -279,7 +283,7 @@ int exhaust_write(struct exhaust *x)
 			return cli_fail("exhaust", "cannot write %s: %s", path, strerror(-ret)), ret;
 		if (!p->r.witness_len || witness_ops(x, p, &prog))
 			continue;
-		ret = khp_finding_write(x->out, "exhaust", x->command, &prog, &p->prof, 1,
+		ret = khp_finding_write(x->out, "exhaust", x->command, &prog, profs, x->nr,
 					p->witness_file, sizeof(p->witness_file));
 		khp_program_free(&prog);
 		if (ret)
