@@ -128,6 +128,47 @@ if LC_ALL=C grep -q "$(printf '\033')" "$T/err"; then
 	echo "FAIL raw-escape: the error message holds a raw ESC"; fails=$((fails + 1))
 fi
 
+# ---- exhaust: bad options, the certificate, shards and their merge ----------
+expect exhaust-ops-zero 2 "--ops: 0 is out of range" "$K" exhaust --ops 0
+one_line exhaust-ops-zero
+expect exhaust-ops-big 2 "--ops: 13 is out of range" "$K" exhaust --ops 13
+expect exhaust-mms-zero 2 "--mms: 0 is out of range" "$K" exhaust --mms 0
+expect exhaust-pmd-odd 2 "pmd_pages" "$K" exhaust --pmd-pages 12
+expect exhaust-grammar 2 "--grammar: unknown grammar 'tiny' \(core, full\)" "$K" exhaust --grammar tiny
+expect exhaust-shard-range 2 "--shard: '3/3' is not I/K with 0 <= I < K" "$K" exhaust --shard 3/3
+expect exhaust-shard-word 2 "--shard: 'a/b' is not I/K" "$K" exhaust --shard a/b
+expect exhaust-shard-noslash 2 "--shard: '1' is not I/K" "$K" exhaust --shard 1
+expect exhaust-set-bad 2 "--set: .*frob" "$K" exhaust --set frob=1
+expect exhaust-profile-bad 2 "--profile: .*linux-9" "$K" exhaust --profile linux-9
+expect exhaust-operand 2 "unexpected argument 'x' \(directories go with --merge\)" "$K" exhaust x
+expect exhaust-merge-none 2 "--merge: no directory given" "$K" exhaust --merge
+mkdir -p "$T/empty"
+expect exhaust-merge-empty 2 "holds no .sets file" "$K" exhaust --merge "$T/empty"
+E="--ops 3 --mms 2 --set max_ptes_shared=0 --profile linux-6.12,linux-7.3 --quiet"
+expect exhaust-whole 0 "\"profile\": \"linux-6.12\", \"max_fn_waste_pages\": 0, \"false_negatives\": 0, \"false_positives\": 0, \"states\": 42" \
+	"$K" exhaust $E --json --out "$T/whole"
+grep -q '"profile": "linux-7.3", "max_fn_waste_pages": 0' "$T/out" ||
+	{ echo "FAIL exhaust-whole: no profile / max_fn_waste_pages keys in --json"; fails=$((fails + 1)); }
+cp "$T/out" "$T/whole.json"
+for i in 0 1; do
+	expect exhaust-shard-$i 0 "" "$K" exhaust $E --shard $i/2 --out "$T/s$i"
+done
+expect exhaust-merge 0 "" "$K" exhaust --merge --json "$T/s0" "$T/s1"
+# the merged certificate equals the whole run's, but for the work done (transitions,
+# refused, levels: the shards repeat the common depths) and the wall-clock seconds
+work='s/"transitions": [0-9]*, "refused": [0-9]*,//; s/"levels": \[[0-9, ]*\],//; s/"seconds": [0-9.]*//'
+sed "$work" "$T/out" >"$T/m1"
+sed "$work" "$T/whole.json" >"$T/m2"
+cmp -s "$T/m1" "$T/m2" ||
+	{ echo "FAIL exhaust-merge: merged certificate differs from the whole run"; diff "$T/m1" "$T/m2" | head -5; fails=$((fails + 1)); }
+expect exhaust-merge-missing 2 "shard 1/2 of linux-6.12 is missing" "$K" exhaust --merge "$T/s0"
+expect exhaust-merge-twice 2 "shard 0 of linux-6.12 given twice" "$K" exhaust --merge "$T/s0" "$T/s0"
+"$K" exhaust --ops 2 --mms 2 --set max_ptes_shared=0 --profile linux-6.12,linux-7.3 --quiet --shard 1/2 --out "$T/o2" >/dev/null 2>&1
+expect exhaust-merge-bounds 2 "bounds differ from the first shard's" "$K" exhaust --merge "$T/s0" "$T/o2"
+printf 'junk' >"$T/o2/linux-6.12.sets"
+expect exhaust-merge-junk 2 "not a khpsim exhaust .sets file" "$K" exhaust --merge "$T/o2"
+expect exhaust-help 0 "usage: khpsim exhaust" "$K" exhaust --help
+
 # ---- write errors: exit 2 with a message ---------------------------------
 if [ -w /dev/full ]; then
 	expect full-replay 2 "write error on standard output" sh -c '"$0" replay "$1" >/dev/full' "$K" "$S"

@@ -345,6 +345,21 @@ struct khp_daemon_sink {
 int khp_world_apply_sink(struct khp_world *w, const struct khp_op *op, struct khp_record *rec,
 			 const struct khp_daemon_sink *sink);
 const char *khp_world_error(const struct khp_world *w);
+/*
+ * Make dst an exact copy of src (same pmd_pages; dst's profile and config
+ * become src's).  0, -EINVAL (different pmd_pages) or -ENOMEM (dst is then
+ * reset).  Applying the same op to both gives the same world and record.
+ */
+int khp_world_copy(struct khp_world *dst, const struct khp_world *src);
+/*
+ * The canonical bytes of w (mm/canon.c): two worlds with the same bytes
+ * behave the same under every program.  Folio ids, swap slots and anon_vma
+ * ids are renumbered in order of first appearance (mms in id order, VMAs,
+ * PMD entries and PTEs in address order), the khugepaged list order is kept
+ * as ranks; event counters and caches are left out.  *buf (capacity *cap)
+ * is grown with realloc; returns the length, or 0 with -ENOMEM in *err.
+ */
+size_t khp_world_canon(const struct khp_world *w, uint8_t **buf, size_t *cap, int *err);
 /* 0, or -EUCLEAN with the first broken invariant in msg. */
 int khp_world_check(struct khp_world *w, char *msg, size_t msglen);
 void khp_world_totals(const struct khp_world *w, struct khp_totals *t);

@@ -33,6 +33,7 @@ int cmd_validate(int argc, char **argv);  /* validate.c */
 int cmd_run(int argc, char **argv);       /* run.c */
 int cmd_bench(int argc, char **argv);     /* bench.c */
 int cmd_explore(int argc, char **argv);   /* explore.c */
+int cmd_exhaust(int argc, char **argv);   /* exhaust.c */
 int cmd_minimize(int argc, char **argv);  /* minimize.c */
 int cmd_emit_c(int argc, char **argv);    /* emit.c */
 int cmd_profiles(int argc, char **argv);  /* profiles.c */

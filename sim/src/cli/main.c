@@ -27,6 +27,7 @@ static const struct khp_cmd khp_cmds[] = {
 	{ "validate", cmd_validate, "parse and check scenario files without running them" },
 	{ "run", cmd_run, "what-if: a scenario under other profiles or knob values" },
 	{ "explore", cmd_explore, "search random programs (pcg32 streams) for false negatives" },
+	{ "exhaust", cmd_exhaust, "every program within bounds: maxima, witnesses, a certificate" },
 	{ "minimize", cmd_minimize, "shrink a scenario while a finding still holds" },
 	{ "profiles", cmd_profiles, "the rules of each profile, their values and kernel sources" },
 	{ "bench", cmd_bench, "time the simulator on generated programs" },
