@@ -153,6 +153,31 @@ EOF
 	[ "$got" = "$fnrun" ] || fail "search: linux-6.12 at 0 gave $got, explore $fnrun (fn,run)"
 	grep -q '"search": "explore",' "$T/s/sweep.json" && grep -q '"budget": 2000,' "$T/s/sweep.json" ||
 		fail "search: json"
+
+	# ---- a sweep of exhaustive searches: each point is `khpsim exhaust` -------
+	for v in 0 4; do
+		expect exhaust-$v 0 "" "$K" exhaust --quiet --json --pmd-pages 8 --ops 4 \
+			--set max_ptes_shared=$v --profile linux-6.12
+		want=$(grep -o '"states": [0-9]*' "$T/out" | head -1 | cut -d' ' -f2)
+		[ -n "$want" ] || fail "exhaust-$v: no states in the certificate"
+		eval "states_$v=\$want"
+	done
+	expect search-exhaust 0 "" "$K" sweep --quiet --search exhaust --ops 4 --set pmd_pages=8 \
+		--knob max_ptes_shared=0,4 --profile linux-6.12 --out "$T/x"
+	[ "$(grep -c '^linux-6.12,' "$T/x/sweep.csv")" -eq 2 ] || fail "search-exhaust: rows"
+	for v in 0 4; do
+		got=$(grep "^linux-6.12,$v," "$T/x/sweep.csv" | cut -d, -f7,9)
+		eval "want=0,\$states_$v"
+		[ "$got" = "$want" ] || fail "search-exhaust: at $v got (fn,states) $got, exhaust $want"
+	done
+	grep -q '"search": "exhaust",' "$T/x/sweep.json" && grep -q '"budget": 4,' "$T/x/sweep.json" ||
+		fail "search-exhaust: json"
+	expect exhaust-needs-search 2 "need --search exhaust" "$K" sweep --ops 4 \
+		--knob max_ptes_shared=0 "$S"
+	expect explore-opts-exhaust 2 "need --search explore" "$K" sweep --search exhaust --runs 5 \
+		--knob max_ptes_shared=0
+	expect bad-grammar 2 "unknown grammar" "$K" sweep --search exhaust --grammar nope \
+		--knob max_ptes_shared=0
 }
 
 plot() {

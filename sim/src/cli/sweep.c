@@ -6,6 +6,7 @@
  * one heatmap per profile (docs/sweeps.md).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@ static void usage(FILE *f)
 	fputs("usage: khpsim sweep --knob NAME=FROM:TO:STEP|NAME=v1,v2,... [--knob ...]\n"
 	      "                    [--profile LIST] [--out DIR] [--set KNOB=VALUE]...\n"
 	      "                    [--plot] [--check] [--quiet]\n"
-	      "                    [--search explore [--runs N] [--seed S] [--bytes B]] [FILE]\n"
+	      "                    [--search explore [--runs N] [--seed S] [--bytes B]]\n"
+	      "                    [--search exhaust [--ops N] [--mms M] [--grammar G]] [FILE]\n"
 	      "\n"
 	      "Run the scenario FILE at every point of a grid of one or two axes (--knob:\n"
 	      "a knob of `khpsim run --set`, or a rule of `khpsim profiles`) under every\n"
@@ -41,14 +43,18 @@ static void usage(FILE *f)
 	      "first run; at most 512 values per axis and 4096 grid points.  --set fixes\n"
 	      "other knobs.  With --search explore each point is the worst fn_waste_pages\n"
 	      "of N explore runs (default 1000, seed S default 1, the same at every point);\n"
-	      "FILE then only gives the base config and may be left out.  --plot draws\n"
+	      "FILE then only gives the base config and may be left out.  With --search\n"
+	      "exhaust each point is the maximum fn_waste_pages of `khpsim exhaust` with the\n"
+	      "point's config (default 4 ops, 2 mms, grammar core; set pmd_pages small, e.g.\n"
+	      "--set pmd_pages=8; the runs column counts its states).  --plot draws\n"
 	      "DIR/sweep-PROFILE.png and .svg with scripts/plot (python3-matplotlib;\n"
 	      "KHP_PLOT names another script).\n"
 	      "\n"
 	      "Exit status: 0 written, 2 bad input, usage error, a plot or write error.\n", f);
 }
 
-enum { OPT_CHECK = 1000, OPT_PLOT, OPT_SEARCH, OPT_RUNS, OPT_SEED, OPT_BYTES };
+enum { OPT_CHECK = 1000, OPT_PLOT, OPT_SEARCH, OPT_RUNS, OPT_SEED, OPT_BYTES, OPT_OPS, OPT_MMS,
+       OPT_GRAMMAR };
 
 static const struct option longopts[] = {
 	{ "knob", required_argument, NULL, 'k' },
@@ -62,6 +68,9 @@ static const struct option longopts[] = {
 	{ "runs", required_argument, NULL, OPT_RUNS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "bytes", required_argument, NULL, OPT_BYTES },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "mms", required_argument, NULL, OPT_MMS },
+	{ "grammar", required_argument, NULL, OPT_GRAMMAR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -72,16 +81,20 @@ struct sweep_opts {
 	const char *out;
 	const char *search;        /* NULL: the scenario itself */
 	bool plot, check, quiet, budget_given;
+	bool exhaust_given;        /* --ops, --mms or --grammar */
 	struct khp_sweep_explore explore;
+	struct khp_sweep_exhaust exhaust;
 };
 
-/* The searches of --search: one evaluator each (exhaust: one more row). */
+/* The searches of --search: one evaluator each, and where its options live. */
 static const struct {
 	const char *name;
 	int (*eval)(void *, const struct khp_program *, const struct khp_profile *,
 		    struct khp_sweep_result *, char *, size_t);
+	size_t arg;                /* offset of its options in struct sweep_opts */
 } searches[] = {
-	{ "explore", khp_sweep_eval_explore },
+	{ "explore", khp_sweep_eval_explore, offsetof(struct sweep_opts, explore) },
+	{ "exhaust", khp_sweep_eval_exhaust, offsetof(struct sweep_opts, exhaust) },
 };
 
 #define NR_SEARCHES (sizeof(searches) / sizeof(searches[0]))
@@ -91,6 +104,18 @@ static int number(struct cli *c, int opt, struct sweep_opts *o)
 	uint64_t n;
 
 	switch (opt) {
+	case OPT_OPS:
+		o->exhaust_given = true;
+		if (cli_number(c, opt, 1, KHP_EXHAUST_MAX_OPS, &n))
+			return CLI_BAD;
+		o->exhaust.ops = (unsigned)n;
+		return 0;
+	case OPT_MMS:
+		o->exhaust_given = true;
+		if (cli_number(c, opt, 1, KHP_EXHAUST_MAX_MMS, &n))
+			return CLI_BAD;
+		o->exhaust.mms = (unsigned)n;
+		return 0;
 	case OPT_RUNS:
 		if (cli_number(c, opt, 1, 1ull << 32, &n))
 			return CLI_BAD;
@@ -141,7 +166,14 @@ static int one_option(struct cli *c, int opt, struct sweep_opts *o)
 				o->search = searches[i].name;
 				return 0;
 			}
-		return cli_fail(c->cmd, "--search: unknown search \"%s\" (explore)", c->arg), CLI_BAD;
+		return cli_fail(c->cmd, "--search: unknown search \"%s\" (explore, exhaust)", c->arg),
+		       CLI_BAD;
+	case OPT_GRAMMAR:
+		o->exhaust_given = true;
+		if (khp_exhaust_grammar_parse(c->arg, &o->exhaust.grammar))
+			return cli_fail(c->cmd, "--grammar: unknown grammar \"%s\" (core, full)",
+					c->arg), CLI_BAD;
+		return 0;
 	case 'q':
 		o->quiet = true;
 		return 0;
@@ -151,6 +183,8 @@ static int one_option(struct cli *c, int opt, struct sweep_opts *o)
 	case OPT_RUNS:
 	case OPT_SEED:
 	case OPT_BYTES:
+	case OPT_OPS:
+	case OPT_MMS:
 		return number(c, opt, o);
 	default:
 		return CLI_BAD;
@@ -172,8 +206,10 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o, const char **
 		return cli_fail("sweep", "one scenario file only"), CLI_BAD;
 	if (!nr && !o->search)
 		return cli_fail("sweep", "no scenario file given"), CLI_BAD;
-	if (o->budget_given && !o->search)
-		return cli_fail("sweep", "--runs, --seed and --bytes need --search"), CLI_BAD;
+	if (o->budget_given && (!o->search || strcmp(o->search, "explore")))
+		return cli_fail("sweep", "--runs, --seed and --bytes need --search explore"), CLI_BAD;
+	if (o->exhaust_given && (!o->search || strcmp(o->search, "exhaust")))
+		return cli_fail("sweep", "--ops, --mms and --grammar need --search exhaust"), CLI_BAD;
 	if (!o->s.nr_axes)
 		return cli_fail("sweep", "no axis: give --knob NAME=FROM:TO:STEP or NAME=v1,v2,..."),
 		       CLI_BAD;
@@ -259,6 +295,12 @@ static void progress(void *arg, size_t done, size_t total)
 		fprintf(stderr, "sweep: %zu of %zu points\n", done, total);
 }
 
+/* The JSON's "budget": explore's runs per point, exhaust's ops. */
+static unsigned long ev_budget(const struct sweep_opts *o)
+{
+	return strcmp(o->search, "exhaust") ? o->explore.runs : o->exhaust.ops;
+}
+
 static int sweep(struct sweep_opts *o, const char *file, const struct khp_program *base)
 {
 	struct khp_sweep_eval ev = { .name = "scenario", .eval = khp_sweep_eval_scenario,
@@ -269,8 +311,9 @@ static int sweep(struct sweep_opts *o, const char *file, const struct khp_progra
 	for (size_t i = 0; o->search && i < NR_SEARCHES; i++)
 		if (!strcmp(o->search, searches[i].name))
 			ev = (struct khp_sweep_eval){ .name = searches[i].name,
-						      .eval = searches[i].eval, .arg = &o->explore,
-						      .budget = o->explore.runs,
+						      .eval = searches[i].eval,
+						      .arg = (char *)o + searches[i].arg,
+						      .budget = ev_budget(o),
 						      .seed = o->explore.seed,
 						      .progress = o->quiet ? NULL : progress };
 	if (khp_sweep_run(&o->s, base, &ev, msg, sizeof(msg)))
@@ -294,6 +337,7 @@ int cmd_sweep(int argc, char **argv)
 		return cli_fail("sweep", "out of memory");
 	khp_sweep_init(&o->s);
 	khp_sweep_explore_init(&o->explore);
+	khp_sweep_exhaust_init(&o->exhaust);
 	o->out = ".";
 	status = parse_args(argc, argv, o, &file);
 	if (status) {
