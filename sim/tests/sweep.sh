@@ -176,6 +176,10 @@ EOF
 		--knob max_ptes_shared=0 "$S"
 	expect explore-opts-exhaust 2 "need --search explore" "$K" sweep --search exhaust --runs 5 \
 		--knob max_ptes_shared=0
+	expect unsorted-list 2 "increasing order" "$K" sweep --knob max_ptes_shared=256,0,64 "$S"
+	expect set-in-json 0 "" "$K" sweep --quiet --set max_ptes_shared=7 --knob max_ptes_none=0,511 \
+		--profile linux-6.1 --out "$T/sj" "$S"
+	grep -q '"config": ".*max_ptes_shared=7 ' "$T/sj/sweep.json" || fail "set-in-json: --set not in config"
 	expect bad-grammar 2 "unknown grammar" "$K" sweep --search exhaust --grammar nope \
 		--knob max_ptes_shared=0
 }

@@ -305,6 +305,7 @@ static int sweep(struct sweep_opts *o, const char *file, const struct khp_progra
 {
 	struct khp_sweep_eval ev = { .name = "scenario", .eval = khp_sweep_eval_scenario,
 				     .arg = &o->check };
+	struct khp_program fixed;
 	char msg[640];
 	int rc;
 
@@ -320,8 +321,11 @@ static int sweep(struct sweep_opts *o, const char *file, const struct khp_progra
 		return cli_fail("sweep", "%s%s%s", file ? file : "", file ? ": " : "", msg);
 	if (mkdir(o->out, 0777) && errno != EEXIST)
 		return cli_fail("sweep", "cannot create %s: %s", o->out, strerror(errno));
-	if ((rc = write_file(o, "sweep.csv", &ev, file ? file : "", base)) ||
-	    (rc = write_file(o, "sweep.json", &ev, file ? file : "", base)))
+	/* the files' config and defaults: the base with --set applied (checked by the run) */
+	fixed = *base;
+	khp_knob_settings_apply(&o->s.fixed, &fixed.config, msg, sizeof(msg));
+	if ((rc = write_file(o, "sweep.csv", &ev, file ? file : "", &fixed)) ||
+	    (rc = write_file(o, "sweep.json", &ev, file ? file : "", &fixed)))
 		return rc;
 	return o->plot ? plot(o) : KHP_EXIT_OK;
 }

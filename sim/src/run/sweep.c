@@ -112,6 +112,15 @@ static int parse_value(const struct khp_sweep_axis *ax, const char *text, bool i
 		       value_names(ax->rule, names, sizeof(names)));
 }
 
+/* A knob whose values are numbers (page counts, pmd_pages), not modes or flags. */
+static bool axis_numeric(const struct khp_sweep_axis *ax)
+{
+	enum khp_knob_kind kind = ax->kind == KHP_SWEEP_KNOB ? khp_knob(ax->knob)->kind
+							    : KHP_KNOB_KIND_MODE;
+
+	return kind == KHP_KNOB_KIND_PTES || kind == KHP_KNOB_KIND_PMD;
+}
+
 static int push_value(struct khp_sweep_axis *ax, uint32_t v, const char *text, char *msg,
 		      size_t msglen)
 {
@@ -122,6 +131,11 @@ static int push_value(struct khp_sweep_axis *ax, uint32_t v, const char *text, c
 	if (ax->nr == KHP_SWEEP_MAX_VALUES)
 		return run_say(msg, msglen, -E2BIG, "--knob %s: more than %u values",
 			       khp_sweep_axis_name(ax), KHP_SWEEP_MAX_VALUES);
+	/* a numeric axis is drawn as one: its values in increasing order */
+	if (ax->nr && axis_numeric(ax) && v < ax->values[ax->nr - 1])
+		return run_say(msg, msglen, -EINVAL, "--knob %s: value %s after %u: list the "
+			       "values of a numeric knob in increasing order",
+			       khp_sweep_axis_name(ax), text, ax->values[ax->nr - 1]);
 	ax->values[ax->nr++] = v;
 	return 0;
 }
