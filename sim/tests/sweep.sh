@@ -180,6 +180,10 @@ EOF
 	expect set-in-json 0 "" "$K" sweep --quiet --set max_ptes_shared=7 --knob max_ptes_none=0,511 \
 		--profile linux-6.1 --out "$T/sj" "$S"
 	grep -q '"config": ".*max_ptes_shared=7 ' "$T/sj/sweep.json" || fail "set-in-json: --set not in config"
+	expect set-and-axis 2 "the knob is an axis too" "$K" sweep --set max_ptes_shared=3 \
+		--knob max_ptes_shared=0,4 "$S"
+	expect check-search 2 "check is for a scenario sweep" "$K" sweep --check --search explore \
+		--knob max_ptes_shared=0
 	expect bad-grammar 2 "unknown grammar" "$K" sweep --search exhaust --grammar nope \
 		--knob max_ptes_shared=0
 }

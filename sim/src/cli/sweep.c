@@ -213,6 +213,13 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o, const char **
 	if (!o->s.nr_axes)
 		return cli_fail("sweep", "no axis: give --knob NAME=FROM:TO:STEP or NAME=v1,v2,..."),
 		       CLI_BAD;
+	for (unsigned a = 0; a < o->s.nr_axes; a++)
+		if (o->s.axes[a].kind == KHP_SWEEP_KNOB && (o->s.fixed.set & (1u << o->s.axes[a].knob)))
+			return cli_fail("sweep", "--set %s: the knob is an axis too",
+					khp_sweep_axis_name(&o->s.axes[a])), CLI_BAD;
+	if (o->check && o->search)
+		return cli_fail("sweep", "--check is for a scenario sweep (a search runs without "
+				"the checker)"), CLI_BAD;
 	*file = nr ? ops[0] : NULL;
 	if (!o->s.nr_profiles)
 		khp_profile_list_parse("linux-6.1,linux-6.12,linux-7.3", o->s.profiles,
