@@ -77,6 +77,8 @@ int khp_exhaust_run(const struct khp_exhaust_bounds *b, const struct khp_profile
 		    void (*progress)(void *arg, unsigned depth, unsigned long states), void *arg,
 		    struct khp_exhaust_result *r, char *msg, size_t len);
 void khp_exhaust_result_free(struct khp_exhaust_result *r);
+/* The command's defaults: 2 mms, 4 ops, grammar core, the whole search (config untouched). */
+void khp_exhaust_bounds_default(struct khp_exhaust_bounds *b);
 /* 0 if the bounds are valid (msg says why not). */
 int khp_exhaust_bounds_check(const struct khp_exhaust_bounds *b, char *msg, size_t len);
 /* Witness a is better than b: longer fn_waste, then shorter, then smaller indices. */

@@ -161,10 +161,7 @@ static int parse_args(int argc, char **argv, struct exhaust *x, struct args *a, 
 	memset(a, 0, sizeof(*a));
 	khp_knob_settings_init(&a->ks);
 	a->pmd_pages = 8;
-	x->b.mms = 2;
-	x->b.ops = 4;
-	x->b.grammar = KHP_GRAMMAR_CORE;
-	x->b.nr_shards = 1;
+	khp_exhaust_bounds_default(&x->b);
 	khp_profile_list_parse("linux-6.1,linux-6.12,linux-7.3", a->profs, EXHAUST_MAX_PROFILES,
 			       &a->nr_profs, NULL, 0);
 	cli_init(&c, "exhaust", argc, argv, "o:p:s:qh", longopts);

@@ -93,8 +93,7 @@ static int copy_mm(struct khp_world *dw, struct mm *d, const struct mm *s)
 /* The metadata block of a copied large folio (d's own, from its pool). */
 static int copy_folio_meta(struct khp_world *d, struct folio *f)
 {
-	unsigned nr = folio_nr_pages(f), words = folio_multi_words(nr);
-	size_t bytes = words * sizeof(uint64_t) + nr * (sizeof(int16_t) + 1);
+	unsigned words = folio_multi_words(folio_nr_pages(f));
 	uint64_t *block;
 
 	if (!f->order || !f->pmc)
@@ -104,7 +103,7 @@ static int copy_folio_meta(struct khp_world *d, struct folio *f)
 		f->pmc = NULL;
 		return -ENOMEM;
 	}
-	memcpy(block, folio_multi(f), bytes);
+	memcpy(block, folio_multi(f), folio_meta_size(f->order));
 	f->pmc = (int16_t *)(void *)(block + words);
 	return 0;
 }

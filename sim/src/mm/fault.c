@@ -246,6 +246,17 @@ static int do_huge_zero_wp_pmd(struct khp_world *w, struct mm *mm, struct pmd *p
 	return 0;
 }
 
+/* huge_pmd_set_accessed() for page sub, unless it is a write to a read-only PMD */
+static bool huge_pmd_access(struct khp_world *w, struct pmd *pmd, unsigned sub, bool write)
+{
+	if (write && !(pmd->flags & PTE_WRITE))
+		return false;
+	pmd->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	if (write)
+		set_data(folio_of(w, pmd->folio), sub);
+	return true;
+}
+
 /*
  * The PMD level of a fault (__handle_mm_fault()): pmd_none may take a THP,
  * a huge PMD takes the access or a write fault; *done when nothing is left
@@ -259,11 +270,7 @@ static int handle_pmd_fault(struct khp_world *w, struct mm *mm, struct vma *v, u
 	if (!pmd)
 		return do_huge_pmd_anonymous_page(w, mm, v, addr, write, done);
 	if (pmd->kind == PMD_HUGE) {
-		/* huge_pmd_set_accessed(), unless it is a write to a read-only PMD */
-		if (!write || (pmd->flags & PTE_WRITE)) {
-			pmd->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
-			if (write)
-				set_data(folio_of(w, pmd->folio), sub);
+		if (huge_pmd_access(w, pmd, sub, write)) {
 			*done = true;
 			return 0;
 		}
@@ -383,14 +390,9 @@ int op_touch(struct khp_world *w, const struct khp_op *op)
 		/* the pages the MMU completes, a page table at a time; a fault may move the tables */
 		if (stop > end)
 			stop = end;
-		if (pmd && pmd->kind == PMD_HUGE && (!write || (pmd->flags & PTE_WRITE))) {
-			/* huge_pmd_set_accessed() for each page: the bits once, the contents per page */
-			pmd->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
-			for (; write && a < stop; a++)
-				set_data(folio_of(w, pmd->folio), (unsigned)(a & (pmd_nr(w) - 1)));
-			a = stop;
-			continue;
-		}
+		while (pmd && pmd->kind == PMD_HUGE && a < stop &&
+		       huge_pmd_access(w, pmd, (unsigned)(a & (pmd_nr(w) - 1)), write))
+			a++;
 		while (pmd && pmd->kind == PMD_TABLE && a < stop &&
 		       mmu_access(w, &pmd->ptes[a & (pmd_nr(w) - 1)], write))
 			a++;

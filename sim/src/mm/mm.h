@@ -291,6 +291,7 @@ static inline const uint8_t *folio_data_c(const struct folio *f)
 /* ---- pool.c --------------------------------------------------------- */
 struct pte *pte_table_alloc(struct khp_world *w, bool zero);
 void pte_table_free(struct khp_world *w, struct pte *ptes);
+size_t folio_meta_size(unsigned order);
 uint64_t *folio_meta_alloc(struct khp_world *w, unsigned order);
 void folio_meta_put(struct khp_world *w, uint64_t *block, unsigned order);
 void folio_meta_free(struct khp_world *w, struct folio *f);

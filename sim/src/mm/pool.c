@@ -71,7 +71,7 @@ static size_t table_size(const struct khp_world *w)
 }
 
 /* The metadata of a folio of 2^order pages: multi bitmap, subpage mapcounts, contents. */
-static size_t meta_size(unsigned order)
+size_t folio_meta_size(unsigned order)
 {
 	unsigned nr = 1u << order;
 
@@ -93,13 +93,13 @@ void pte_table_free(struct khp_world *w, struct pte *ptes)
 /* A zeroed metadata block for a large folio (folio_multi() .. folio_data()). */
 uint64_t *folio_meta_alloc(struct khp_world *w, unsigned order)
 {
-	return pool_take(&w->metas[order], meta_size(order), true);
+	return pool_take(&w->metas[order], folio_meta_size(order), true);
 }
 
 /* A metadata block of a folio of 2^order pages goes back to its list. */
 void folio_meta_put(struct khp_world *w, uint64_t *block, unsigned order)
 {
-	pool_put(&w->metas[order], block, meta_size(order));
+	pool_put(&w->metas[order], block, folio_meta_size(order));
 }
 
 /* A large folio's metadata block goes back to its list. */
@@ -114,5 +114,5 @@ void pool_release_all(struct khp_world *w)
 {
 	pool_drain(&w->tables, table_size(w));
 	for (unsigned o = 0; o <= KHP_PMD_ORDER_MAX; o++)
-		pool_drain(&w->metas[o], meta_size(o));
+		pool_drain(&w->metas[o], folio_meta_size(o));
 }

@@ -47,6 +47,17 @@ struct search {
 	size_t len;
 };
 
+void khp_exhaust_bounds_default(struct khp_exhaust_bounds *b)
+{
+	b->mms = 2;
+	b->ops = 4;
+	b->grammar = KHP_GRAMMAR_CORE;
+	b->shard = 0;
+	b->nr_shards = 1;
+	b->subset = NULL;
+	b->nr_subset = 0;
+}
+
 int khp_exhaust_bounds_check(const struct khp_exhaust_bounds *b, char *msg, size_t len)
 {
 	char m[160];

@@ -14,10 +14,13 @@
 
 void khp_sweep_exhaust_init(struct khp_sweep_exhaust *x)
 {
+	struct khp_exhaust_bounds b;
+
+	khp_exhaust_bounds_default(&b);
 	memset(x, 0, sizeof(*x));
-	x->mms = 2;
-	x->ops = 4;
-	x->grammar = KHP_GRAMMAR_CORE;
+	x->mms = b.mms;
+	x->ops = b.ops;
+	x->grammar = b.grammar;
 }
 
 /* The witness's run: its collapses, waste and pages in use. */
@@ -53,11 +56,15 @@ int khp_sweep_eval_exhaust(void *arg, const struct khp_program *prog,
 			   char *msg, size_t msglen)
 {
 	const struct khp_sweep_exhaust *x = arg;
-	struct khp_exhaust_bounds b = { .config = prog->config, .mms = x->mms, .ops = x->ops,
-					.grammar = x->grammar, .nr_shards = 1 };
+	struct khp_exhaust_bounds b;
 	struct khp_exhaust_result r;
 	int rc;
 
+	khp_exhaust_bounds_default(&b);
+	b.config = prog->config;
+	b.mms = x->mms;
+	b.ops = x->ops;
+	b.grammar = x->grammar;
 	memset(&r, 0, sizeof(r));
 	rc = khp_exhaust_run(&b, prof, NULL, NULL, &r, msg, msglen);
 	if (!rc) {
