@@ -27,6 +27,7 @@
  *   KHP_FUZZ_QUIET      1: no "new maximum" lines
  *   KHP_FUZZ_STATS      1: print exec/reject counts at exit
  *   KHP_PROGRESS_FILE   append a line "4096" every 4096 execs (campaign progress)
+ *   KHP_MUTATOR         0: no structure-aware mutations (mutate.h; libFuzzer builds)
  *
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION is defined by the fuzz builds,
  * as everywhere in OSS-Fuzz; the library does not depend on it.
@@ -51,5 +52,9 @@
 #define FUZZ_ASSERT(cond) FUZZ_ASSERT_MSG((cond), "")
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The structure-aware mutator's hooks (mutator_libfuzzer.c; decoder targets, libFuzzer only). */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
+				 uint8_t *out, size_t max_out, unsigned int seed);
 
 #endif /* KHPSIM_FUZZ_H */

@@ -15,6 +15,7 @@
 
 #include "fuzz.h"
 #include "fuzz_common.h"
+#include "mutate.h"
 #include "khpsim/minimize.h"
 #include "khpsim/parse.h"
 
@@ -123,18 +124,7 @@ struct fuzz_ctx *fuzz_ctx(bool check)
 		return c;
 	c = calloc(1, sizeof(*c));
 	FUZZ_ASSERT(c);
-	khp_decode_opts_default(&c->dopts);
-	/* Build-time defaults for engines that cannot set the environment. */
-#ifdef FUZZ_DEFAULT_MAX_PTES_SHARED
-	c->dopts.config.max_ptes_shared = FUZZ_DEFAULT_MAX_PTES_SHARED;
-#endif
-#ifdef FUZZ_DEFAULT_EXPLORE_CONFIG
-	c->dopts.config_from_input = FUZZ_DEFAULT_EXPLORE_CONFIG;
-#endif
-	if (khp_decode_opts_from_env(&c->dopts, msg, sizeof(msg))) {
-		fprintf(stderr, "khpsim-fuzz: %s\n", msg);
-		exit(2);
-	}
+	fuzz_decode_opts(&c->dopts);
 	c->check = check;
 	parse_profiles(c);
 	c->strict = env_flag("KHP_STRICT");

@@ -13,7 +13,7 @@ import os
 SEL = dict(MMAP=0, TOUCH=1, TOUCH_R=2, FORK=3, EXIT=4, DONTNEED=5, DONTNEED2=6,
            MUNMAP=7, MREMAP=8, MPROTECT=9, MADVISE=10, PIN=11, UNPIN=12, AGE=13,
            KHUGEPAGED=14, KHUGEPAGED2=15, COLLAPSE=16, SPLIT=17, FAIL_ALLOC=18,
-           M_THP=19, M_FORK_KEEP=20, M_SCAN_ALL=21, M_COW=22)
+           M_THP=19, M_FORK_KEEP=20, M_SCAN_ALL=21, M_COW=22, M_MOSAIC=23)
 B0, B1, HM1, H, HP1, PM1, PMD, PMD2 = range(8)   # boundary value indexes
 
 
@@ -48,6 +48,8 @@ SEEDS = {
     "fail-alloc": THP + d("DONTNEED") + ADDR0 + bytes([B1]) + d("FAIL_ALLOC") + b"\x00" + SCAN,
     "collapse-sparse": d("MMAP") + bytes([0, 0, B0, PMD]) + d("TOUCH") + ADDR0 + bytes([B1])
                        + d("COLLAPSE") + ADDR0 + bytes([B0]) + d("AGE") + b"\x00" + SCAN,
+    # a PMD range made of the tails of two THPs (whole-VMA move), shared by a fork
+    "mosaic-fork": d("M_MOSAIC") + bytes([0x01, H]) + d("FORK") + SCAN,
     "munmap-age": THP + d("MUNMAP") + bytes([0x00, HP1, B0]) + d("AGE") + b"\x01" + ADDR0
                   + bytes([B0]) + d("KHUGEPAGED") + ADDR0 + d("SPLIT"),
 }

@@ -262,6 +262,58 @@ static void test_extreme_case_bytes(void **state)
 }
 
 /*
+ * M_MOSAIC(drop the rest, window at 256) | fork | M_COW([256, 257) of the
+ * moved range) | M_SCAN_ALL: the range holds the last 256 pages of one THP
+ * and the first 256 of the next, all mapped by the child too, page 256 a
+ * private copy.  Each folio's total mapcount is at most 512 with its first
+ * page mapped at most once, so folio_likely_mapped_shared() [6.12] calls
+ * both exclusive: 511 pages duplicated at max_ptes_shared=0.  6.1's
+ * per-page count and 7.3's MM-ID test see them shared.
+ */
+static const uint8_t mosaic[] = {
+	0x17, 0x01, 0x03,
+	0x03,
+	0x16, 0x00, 0x00, 0x03, 0x04,
+	0x15,
+};
+
+static void test_mosaic_bytes(void **state)
+{
+	static const struct { enum khp_kernel k; long fn; } want[] = {
+		{ KHP_LINUX_6_1, 0 }, { KHP_LINUX_6_12, 511 }, { KHP_LINUX_7_3, 0 },
+	};
+	struct khp_decode_opts o;
+	struct khp_program p;
+
+	(void)state;
+	khp_decode_opts_default(&o);
+	o.config.max_ptes_shared = 0;
+	assert_int_equal(khp_decode(mosaic, sizeof(mosaic), &o, &p), 0);
+	/* mmap, touch, munmap head, munmap tail, mremap, fork, touch, 2 x khugepaged */
+	assert_int_equal(p.nr_ops, 9);
+	assert_int_equal(p.ops[2].type, KHP_OP_MUNMAP);
+	assert_int_equal(p.ops[2].addr, 0);
+	assert_int_equal(p.ops[2].pages, 256);
+	assert_int_equal(p.ops[3].addr, 768);
+	assert_int_equal(p.ops[4].type, KHP_OP_MREMAP);
+	assert_int_equal(p.ops[4].addr, 256);
+	assert_int_equal(p.ops[4].pages, 512);
+	assert_true(p.ops[4].flags & KHP_OPF_TO);
+	assert_int_equal(p.ops[4].to % 512, 0);
+	assert_int_equal(p.ops[6].addr, p.ops[4].to + 256);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct khp_run run;
+
+		memset(&run, 0, sizeof(run));
+		assert_int_equal(khp_run_program(&p, khp_profile_kernel(want[i].k),
+						 &(struct khp_run_opts){ .check = true }, &run), 0);
+		assert_int_equal(khp_run_max_fn_waste(&run), want[i].fn);
+		khp_run_free(&run);
+	}
+	khp_program_free(&p);
+}
+
+/*
  * Regression: a munmap in the middle of a VMA when the decoder's shadow
  * table holds one VMA less than its capacity (24).  The munmap leaves one
  * VMA more (the two halves), which fits, but the shadow used to split at
@@ -420,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_valid_small_pmd_and_explore_config),
 		cmocka_unit_test(test_scenario_round_trip),
 		cmocka_unit_test(test_extreme_case_bytes),
+		cmocka_unit_test(test_mosaic_bytes),
 		cmocka_unit_test(test_shadow_full_munmap_middle),
 		cmocka_unit_test(test_shadow_table_never_overflows),
 	};

@@ -84,6 +84,23 @@ int khp_decode_opts_from_env(struct khp_decode_opts *o, char *msg, size_t msglen
 int khp_decode(const uint8_t *data, size_t size, const struct khp_decode_opts *o,
 	       struct khp_program *out);
 
+/*
+ * Where the decisions of an input start (for structure-aware mutators):
+ * the config bytes are [0, prefix); decision i starts at start[i] and ends
+ * where the next one starts (the last one at end).  Bytes from end on were
+ * not read (the program was full).  nr counts every decision, also those
+ * beyond max, which start[] does not hold.
+ */
+struct khp_decode_spans {
+	size_t prefix, end;
+	size_t nr, max;
+	size_t *start;          /* max entries, the caller's */
+};
+
+/* khp_decode() that also fills spans (spans->start and ->max set by the caller). */
+int khp_decode_spans(const uint8_t *data, size_t size, const struct khp_decode_opts *o,
+		     struct khp_program *out, struct khp_decode_spans *spans);
+
 /* Encode the byte that makes khp_dp-driven decoding pick boundary value i (0..7). */
 #define KHP_DEC_BOUNDARY(i)  ((uint8_t)(i))
 
@@ -98,6 +115,7 @@ enum khp_dec_sel {
 	KHP_DEC_M_FORK_KEEP,    /* macro: fork, then parent and child each keep [a,b) of a PMD */
 	KHP_DEC_M_SCAN_ALL,     /* macro: khugepaged on every PMD of every live mm */
 	KHP_DEC_M_COW,          /* macro: write [a,b) of a PMD in one mm */
+	KHP_DEC_M_MOSAIC,       /* macro: a PMD range made of the parts of two THPs (mremap) */
 	KHP_NR_DEC_SEL
 };
 

@@ -49,11 +49,12 @@ static void dec_one(struct decoder *d)
 	case KHP_DEC_M_FORK_KEEP: dec_m_fork_keep(d, mm); break;
 	case KHP_DEC_M_SCAN_ALL: dec_m_scan_all(d); break;
 	case KHP_DEC_M_COW: dec_m_cow(d, mm); break;
+	case KHP_DEC_M_MOSAIC: dec_m_mosaic(d, mm); break;
 	}
 }
 
-int khp_decode(const uint8_t *data, size_t size, const struct khp_decode_opts *o,
-	       struct khp_program *out)
+int khp_decode_spans(const uint8_t *data, size_t size, const struct khp_decode_opts *o,
+		     struct khp_program *out, struct khp_decode_spans *sp)
 {
 	struct decoder *d = calloc(1, sizeof(*d));
 	struct khp_config c = o->config;
@@ -73,9 +74,26 @@ int khp_decode(const uint8_t *data, size_t size, const struct khp_decode_opts *o
 	d->max_ops = o->max_ops < KHP_MAX_OPS ? o->max_ops : KHP_MAX_OPS;
 	d->nr_ids = 1;
 	d->mm[0].alive = true;
-	while (!khp_dp_empty(&d->dp) && !d->err && out->nr_ops < d->max_ops)
+	if (sp) {
+		sp->prefix = d->dp.pos;
+		sp->nr = 0;
+	}
+	while (!khp_dp_empty(&d->dp) && !d->err && out->nr_ops < d->max_ops) {
+		if (sp && sp->nr < sp->max)
+			sp->start[sp->nr] = d->dp.pos;
+		if (sp)
+			sp->nr++;
 		dec_one(d);
+	}
+	if (sp)
+		sp->end = d->dp.pos;
 	ret = d->err;
 	free(d);
 	return ret;
+}
+
+int khp_decode(const uint8_t *data, size_t size, const struct khp_decode_opts *o,
+	       struct khp_program *out)
+{
+	return khp_decode_spans(data, size, o, out, NULL);
 }

@@ -68,6 +68,9 @@ bool sh_remove(struct sh_mm *m, uint64_t start, uint64_t end);
  * (unless 0xff) of the VMAs inside; false (table unchanged) if the splits
  * do not fit. */
 bool sh_modify(struct sh_mm *m, uint64_t start, uint64_t end, int write, uint8_t thp);
+/* The shadow after mremap op of a range inside VMA vi, applied to m
+ * (decode_ops.c); false (m within bounds) when it does not fit. */
+bool sh_mremap(struct sh_mm *m, const struct khp_op *op, int vi);
 /* End of the run of adjacent VMAs from addr (writable ones if need_write). */
 uint64_t sh_covered_end(const struct sh_mm *m, uint64_t addr, bool need_write);
 
@@ -139,6 +142,7 @@ void dec_m_thp(struct decoder *d, unsigned mm);
 void dec_m_fork_keep(struct decoder *d, unsigned mm);
 void dec_m_scan_all(struct decoder *d);
 void dec_m_cow(struct decoder *d, unsigned mm);
+void dec_m_mosaic(struct decoder *d, unsigned mm);
 
 /* ---- config bytes (decode_opts.c) ----------------------------------------- */
 void dec_config(struct decoder *d, struct khp_config *c);

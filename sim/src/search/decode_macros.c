@@ -2,43 +2,105 @@
 /*
  * Macro decisions (decode_int.h): one decision byte emits several ops, so
  * that blind search reaches the sharing patterns of the kernel's corner
- * cases (a populated THP, a fork whose parent and child keep different
- * parts of one PMD range, a scan of everything, a COW run) in a handful
- * of bytes.
+ * cases (a populated THP, a PMD range made of two large folios, a fork
+ * whose parent and child keep different parts of one PMD range, a scan of
+ * everything, a COW run) in a handful of bytes.
  */
 #include "decode_int.h"
+
+/*
+ * mmap n PMD-aligned pages with MADV_HUGEPAGE at the first free slot from
+ * PMD index first, and write every page (THPs at fault); the address in *a.
+ */
+static bool thp_area(struct decoder *d, unsigned mm, uint64_t first, uint64_t n, uint64_t *a)
+{
+	struct sh_mm *m = &d->mm[mm], next;
+	struct sh_vma v = { 0 };
+	struct khp_op op;
+
+	*a = dec_free_pmd_slot(d, m, first % d->o->max_pmds, n);
+	v.start = *a;
+	v.end = *a + n;
+	v.write = true;
+	v.thp = KHP_OPF_HUGEPAGE;
+	next = *m;
+	if (!sh_free(m, *a, *a + n) || !sh_insert(&next, &v))
+		return false;
+	dec_op_init(&op, KHP_OP_MMAP, mm);
+	op.addr = *a;
+	op.pages = n;
+	op.flags = KHP_OPF_HUGEPAGE | KHP_OPF_WRITE;
+	if (!dec_emit(d, &op))
+		return false;
+	*m = next;
+	dec_op_init(&op, KHP_OP_TOUCH, mm);
+	op.addr = *a;
+	op.pages = n;
+	op.flags = KHP_OPF_WRITE;
+	return dec_emit(d, &op);
+}
 
 /* mmap one or two PMD-aligned ranges with MADV_HUGEPAGE and write every page. */
 void dec_m_thp(struct decoder *d, unsigned mm)
 {
-	struct sh_mm *m = &d->mm[mm], next;
 	uint32_t b = khp_dp_u8(&d->dp);
-	uint64_t n = (1 + ((b >> 4) & 1)) * (uint64_t)d->pmd, a;
-	struct sh_vma v = { 0 };
+	uint64_t a;
+
+	if (dec_room(d, 2))
+		thp_area(d, mm, b & 0x0f, (1 + ((b >> 4) & 1)) * (uint64_t)d->pmd, &a);
+}
+
+/* munmap [start, end) of mm (inside its VMAs; the caller knows). */
+static bool emit_munmap(struct decoder *d, unsigned mm, uint64_t start, uint64_t end)
+{
+	struct sh_mm next = d->mm[mm];
 	struct khp_op op;
 
-	if (!dec_room(d, 2))
+	dec_op_init(&op, KHP_OP_MUNMAP, mm);
+	op.addr = start;
+	op.pages = end - start;
+	if (!sh_remove(&next, start, end) || !dec_emit(d, &op))
+		return false;
+	dec_drop_pins(d, mm, start, end);
+	d->mm[mm] = next;
+	return true;
+}
+
+/*
+ * A PMD range whose pages come from two large folios: two THPs (as
+ * dec_m_thp()), then the window [a + s, a + s + pmd), s a boundary value
+ * in [1, pmd - 1], moves as one VMA to a free PMD-aligned slot (mremap
+ * MREMAP_FIXED; the kernel's move_page_tables() splits both huge PMDs).
+ * The slot holds the first folio's last pmd - s pages and the second
+ * folio's first s.  With mode bit 0 the head [a, a + s) and the tail
+ * [a + s + pmd, a + 2 pmd) are unmapped first, so that the two folios are
+ * mapped by the window alone.
+ */
+void dec_m_mosaic(struct decoder *d, unsigned mm)
+{
+	uint32_t mode = khp_dp_u8(&d->dp);
+	uint64_t s = dec_boundary(d, khp_dp_u8(&d->dp)), p = d->pmd, a;
+	struct sh_mm next;
+	struct khp_op op;
+
+	if (s == 0 || s >= p)
+		s = p / 2;
+	if (!dec_room(d, 5) || !thp_area(d, mm, mode >> 4, 2 * p, &a))
 		return;
-	a = dec_free_pmd_slot(d, m, (b & 0x0f) % d->o->max_pmds, n);
-	v.start = a;
-	v.end = a + n;
-	v.write = true;
-	v.thp = KHP_OPF_HUGEPAGE;
-	next = *m;
-	if (!sh_free(m, a, a + n) || !sh_insert(&next, &v))
+	if ((mode & 1) && (!emit_munmap(d, mm, a, a + s) ||
+			   !emit_munmap(d, mm, a + s + p, a + 2 * p)))
 		return;
-	dec_op_init(&op, KHP_OP_MMAP, mm);
-	op.addr = a;
-	op.pages = n;
-	op.flags = KHP_OPF_HUGEPAGE | KHP_OPF_WRITE;
-	if (!dec_emit(d, &op))
+	dec_op_init(&op, KHP_OP_MREMAP, mm);
+	op.addr = a + s;
+	op.pages = p;
+	op.to = dec_free_pmd_slot(d, &d->mm[mm], d->o->max_pmds, p);
+	op.flags = KHP_OPF_TO;
+	next = d->mm[mm];
+	if (sh_find(&next, op.addr) < 0 || !sh_free(&next, op.to, op.to + p) ||
+	    !sh_mremap(&next, &op, sh_find(&next, op.addr)) || !dec_emit(d, &op))
 		return;
-	*m = next;
-	dec_op_init(&op, KHP_OP_TOUCH, mm);
-	op.addr = a;
-	op.pages = n;
-	op.flags = KHP_OPF_WRITE;
-	dec_emit(d, &op);
+	dec_drop_pins(d, mm, op.addr, op.addr + p);
+	d->mm[mm] = next;
 }
 
 /* Zap [base, base + a) and [base + b, base + pmd) of mm, clipped to its VMAs. */

@@ -107,8 +107,7 @@ void dec_zap(struct decoder *d, unsigned mm, enum khp_op_type t)
 	*m = next;
 }
 
-/* The shadow after mremap op of a range inside VMA vi, applied to next. */
-static bool sh_mremap(struct sh_mm *next, const struct khp_op *op, int vi)
+bool sh_mremap(struct sh_mm *next, const struct khp_op *op, int vi)
 {
 	uint64_t addr = op->addr, pages = op->pages;
 	uint64_t newp = op->flags & KHP_OPF_NEW_PAGES ? op->new_pages : pages;
