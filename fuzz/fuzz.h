@@ -27,6 +27,7 @@
  *   KHP_FUZZ_QUIET      1: no "new maximum" lines
  *   KHP_FUZZ_STATS      1: print exec/reject counts at exit
  *   KHP_PROGRESS_FILE   append a line "4096" every 4096 execs (campaign progress)
+ *   KHP_LIFT_TO         maximiser: lift new maxima to this pmd_pages, write only those
  *   KHP_MUTATOR         0: no structure-aware mutations (mutate.h; libFuzzer builds)
  *
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION is defined by the fuzz builds,

@@ -103,6 +103,12 @@ expect_error "top huge" '^campaign: --top' $c --top 99999999999999999999
 expect_error "engine bad" '^campaign: --engine' $c --engine foo
 expect_error "sanitize needs libfuzzer" '^campaign: --sanitize' $c --engine explore --sanitize
 expect_error "unknown option" "^campaign: unknown option '--bogus'" $c --bogus
+expect_error "lift not a power of two" '^campaign: --lift: expected a power of two' $c --lift 24
+expect_error "lift not below pmd" '^campaign: --lift: 64 is not below' $c --lift 64 --pmd-pages 64
+expect_error "lift needs libfuzzer" '^campaign: --lift needs --engine libfuzzer' $c --engine explore --lift 16
+expect_error "lift shared 100" '^campaign: --lift: max_ptes_shared 100 has no counterpart' $c --lift 16 --max-ptes-shared 100
+a=$(cd "$sb" && $c --dry-run --out "$tmp/o5" --lift 16 --max-ptes-shared 256 2>&1)
+case "$a" in *"lift=16 "*) ;; *) fail "dry run with --lift: '$a'" ;; esac
 
 # ---- order independence (--dry-run: check, print, stop) ------------------
 a=$(cd "$sb" && $c --dry-run --out "$tmp/o4" --pmd-pages 64 --max-ptes-shared 0 --seed 010 --minutes 3 2>&1)
