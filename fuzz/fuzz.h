@@ -28,7 +28,7 @@
  *   KHP_FUZZ_STATS      1: print exec/reject counts at exit
  *   KHP_PROGRESS_FILE   append a line "4096" every 4096 execs (campaign progress)
  *   KHP_LIFT_TO         maximiser: lift new maxima to this pmd_pages, write only those
- *   KHP_MUTATOR         0: no structure-aware mutations (mutate.h; libFuzzer builds)
+ *   KHP_MUTATOR         1: structure-aware mutations too (mutate.h; default: off)
  *
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION is defined by the fuzz builds,
  * as everywhere in OSS-Fuzz; the library does not depend on it.

@@ -42,7 +42,7 @@ bool fuzz_mutator_enabled(void)
 {
 	const char *s = getenv("KHP_MUTATOR");
 
-	return !s || strcmp(s, "0");
+	return s && *s && strcmp(s, "0");
 }
 
 /* The decisions of an input: [start[i], start[i + 1]), the last ending at start[nr]. */
