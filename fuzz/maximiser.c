@@ -34,12 +34,13 @@ static long best_lifted[FUZZ_MAX_PROFILES];
 static unsigned lift_to(const struct fuzz_ctx *c)
 {
 	static long q = -1;
-	const char *s = getenv("KHP_LIFT_TO");
+	const char *s;
 	char msg[256];
 	uint64_t v = 0;
 
 	if (q >= 0)
 		return (unsigned)q;
+	s = getenv("KHP_LIFT_TO");
 	if (s && *s && (khp_parse_u64(s, 0, KHP_PMD_PAGES_MAX, &v, msg, sizeof(msg)) ||
 			(v && ((v & (v - 1)) || v <= c->dopts.config.pmd_pages)))) {
 		fprintf(stderr, "KHP_LIFT_TO: %s: a power of two above KHP_PMD_PAGES (%u) up to %u\n",

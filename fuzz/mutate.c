@@ -100,15 +100,13 @@ static uint8_t operand(struct khp_pcg32 *r)
 size_t fuzz_mutate(const struct khp_decode_opts *o, uint8_t *data, size_t size, size_t max,
 		   uint32_t seed)
 {
-	struct decisions *ds = malloc(sizeof(*ds));
+	struct decisions dd, *ds = &dd;
 	struct khp_pcg32 r;
 	size_t i, j, si, ni, out = 0;
 	uint8_t buf[1 + NEW_OPERANDS];
 
-	if (!ds || !find_decisions(o, data, size, ds)) {
-		free(ds);
+	if (!find_decisions(o, data, size, ds))
 		return 0;
-	}
 	khp_pcg32_srandom_r(&r, seed, 0x6b6870);        /* "khp" */
 	i = below(&r, ds->nr);
 	j = below(&r, ds->nr + 1);
@@ -160,24 +158,23 @@ size_t fuzz_mutate(const struct khp_decode_opts *o, uint8_t *data, size_t size, 
 		out = ds->start[i + 1] < size ? ds->start[i + 1] : 0;
 		break;
 	}
-	free(ds);
 	return out;
 }
 
 size_t fuzz_crossover(const struct khp_decode_opts *o, const uint8_t *a, size_t na,
 		      const uint8_t *b, size_t nb, uint8_t *out, size_t max, uint32_t seed)
 {
-	struct decisions *da = malloc(sizeof(*da)), *db = malloc(sizeof(*db));
+	struct decisions da, db;
 	struct khp_pcg32 r;
 	size_t n = 0;
 
-	if (da && db && find_decisions(o, a, na, da) && find_decisions(o, b, nb, db)) {
+	if (find_decisions(o, a, na, &da) && find_decisions(o, b, nb, &db)) {
 		size_t cut, from, tail;
 
 		khp_pcg32_srandom_r(&r, seed, 0x78);
-		cut = da->start[1 + below(&r, da->nr)];
-		from = db->start[below(&r, db->nr)];
-		tail = db->start[db->nr] - from;
+		cut = da.start[1 + below(&r, da.nr)];
+		from = db.start[below(&r, db.nr)];
+		tail = db.start[db.nr] - from;
 		if (cut > max)
 			cut = max;
 		if (tail > max - cut)
@@ -186,7 +183,5 @@ size_t fuzz_crossover(const struct khp_decode_opts *o, const uint8_t *a, size_t 
 		memcpy(out + cut, b + from, tail);
 		n = cut + tail;
 	}
-	free(da);
-	free(db);
 	return n;
 }

@@ -79,10 +79,8 @@ int khp_decode_spans(const uint8_t *data, size_t size, const struct khp_decode_o
 		sp->nr = 0;
 	}
 	while (!khp_dp_empty(&d->dp) && !d->err && out->nr_ops < d->max_ops) {
-		if (sp && sp->nr < sp->max)
-			sp->start[sp->nr] = d->dp.pos;
-		if (sp)
-			sp->nr++;
+		if (sp && sp->nr++ < sp->max)
+			sp->start[sp->nr - 1] = d->dp.pos;
 		dec_one(d);
 	}
 	if (sp)

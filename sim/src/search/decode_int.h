@@ -120,6 +120,11 @@ bool dec_pick_range(struct decoder *d, const struct sh_mm *m, bool need_write,
 /* First PMD-aligned free range of n pages at PMD index >= first. */
 uint64_t dec_free_pmd_slot(const struct decoder *d, const struct sh_mm *m,
 			   uint64_t first, uint64_t n);
+/* Emit MADV_DONTNEED or munmap (t) of [addr, addr + pages), which lies in
+ * adjacent VMAs of mm: the shadow and the pins follow; false when the op
+ * does not fit (program or shadow table full; nothing changed). */
+bool dec_emit_zap(struct decoder *d, unsigned mm, enum khp_op_type t, uint64_t addr,
+		  uint64_t pages);
 /* Forget the pins of mm in [start, end). */
 void dec_drop_pins(struct decoder *d, unsigned mm, uint64_t start, uint64_t end);
 

@@ -50,22 +50,6 @@ void dec_m_thp(struct decoder *d, unsigned mm)
 		thp_area(d, mm, b & 0x0f, (1 + ((b >> 4) & 1)) * (uint64_t)d->pmd, &a);
 }
 
-/* munmap [start, end) of mm (inside its VMAs; the caller knows). */
-static bool emit_munmap(struct decoder *d, unsigned mm, uint64_t start, uint64_t end)
-{
-	struct sh_mm next = d->mm[mm];
-	struct khp_op op;
-
-	dec_op_init(&op, KHP_OP_MUNMAP, mm);
-	op.addr = start;
-	op.pages = end - start;
-	if (!sh_remove(&next, start, end) || !dec_emit(d, &op))
-		return false;
-	dec_drop_pins(d, mm, start, end);
-	d->mm[mm] = next;
-	return true;
-}
-
 /*
  * A PMD range whose pages come from two large folios: two THPs (as
  * dec_m_thp()), then the window [a + s, a + s + pmd), s a boundary value
@@ -82,13 +66,14 @@ void dec_m_mosaic(struct decoder *d, unsigned mm)
 	uint64_t s = dec_boundary(d, khp_dp_u8(&d->dp)), p = d->pmd, a;
 	struct sh_mm next;
 	struct khp_op op;
+	int vi;
 
 	if (s == 0 || s >= p)
 		s = p / 2;
 	if (!dec_room(d, 5) || !thp_area(d, mm, mode >> 4, 2 * p, &a))
 		return;
-	if ((mode & 1) && (!emit_munmap(d, mm, a, a + s) ||
-			   !emit_munmap(d, mm, a + s + p, a + 2 * p)))
+	if ((mode & 1) && (!dec_emit_zap(d, mm, KHP_OP_MUNMAP, a, s) ||
+			   !dec_emit_zap(d, mm, KHP_OP_MUNMAP, a + s + p, p - s)))
 		return;
 	dec_op_init(&op, KHP_OP_MREMAP, mm);
 	op.addr = a + s;
@@ -96,8 +81,9 @@ void dec_m_mosaic(struct decoder *d, unsigned mm)
 	op.to = dec_free_pmd_slot(d, &d->mm[mm], d->o->max_pmds, p);
 	op.flags = KHP_OPF_TO;
 	next = d->mm[mm];
-	if (sh_find(&next, op.addr) < 0 || !sh_free(&next, op.to, op.to + p) ||
-	    !sh_mremap(&next, &op, sh_find(&next, op.addr)) || !dec_emit(d, &op))
+	vi = sh_find(&next, op.addr);
+	if (vi < 0 || !sh_free(&next, op.to, op.to + p) || !sh_mremap(&next, &op, vi) ||
+	    !dec_emit(d, &op))
 		return;
 	dec_drop_pins(d, mm, op.addr, op.addr + p);
 	d->mm[mm] = next;
@@ -106,7 +92,6 @@ void dec_m_mosaic(struct decoder *d, unsigned mm)
 /* Zap [base, base + a) and [base + b, base + pmd) of mm, clipped to its VMAs. */
 static void keep_range(struct decoder *d, unsigned mm, uint64_t base, uint64_t a, uint64_t b)
 {
-	struct khp_op op;
 	uint64_t lo[2] = { base, base + b }, hi[2] = { base + a, base + d->pmd };
 
 	for (int i = 0; i < 2; i++) {
@@ -119,12 +104,8 @@ static void keep_range(struct decoder *d, unsigned mm, uint64_t base, uint64_t a
 		e = sh_covered_end(&d->mm[mm], s, false);
 		if (e > hi[i])
 			e = hi[i];
-		dec_op_init(&op, KHP_OP_DONTNEED, mm);
-		op.addr = s;
-		op.pages = e - s;
-		if (!dec_emit(d, &op))
+		if (!dec_emit_zap(d, mm, KHP_OP_DONTNEED, s, e - s))
 			return;
-		dec_drop_pins(d, mm, s, e);
 	}
 }
 

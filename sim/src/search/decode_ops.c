@@ -89,22 +89,31 @@ void dec_exit(struct decoder *d, unsigned mm)
 	dec_drop_pins(d, mm, 0, UINT64_MAX);
 }
 
-/* MADV_DONTNEED or munmap of a range inside adjacent VMAs. */
-void dec_zap(struct decoder *d, unsigned mm, enum khp_op_type t)
+bool dec_emit_zap(struct decoder *d, unsigned mm, enum khp_op_type t, uint64_t addr,
+		  uint64_t pages)
 {
-	struct sh_mm *m = &d->mm[mm], next;
+	struct sh_mm next = d->mm[mm];
 	struct khp_op op;
 
 	dec_op_init(&op, t, mm);
-	if (!dec_pick_range(d, m, false, &op.addr, &op.pages))
-		return;
-	next = *m;
-	if (t == KHP_OP_MUNMAP && !sh_remove(&next, op.addr, op.addr + op.pages))
-		return;
+	op.addr = addr;
+	op.pages = pages;
+	if (t == KHP_OP_MUNMAP && !sh_remove(&next, addr, addr + pages))
+		return false;
 	if (!dec_emit(d, &op))
-		return;
-	dec_drop_pins(d, mm, op.addr, op.addr + op.pages);
-	*m = next;
+		return false;
+	dec_drop_pins(d, mm, addr, addr + pages);
+	d->mm[mm] = next;
+	return true;
+}
+
+/* MADV_DONTNEED or munmap of a range inside adjacent VMAs. */
+void dec_zap(struct decoder *d, unsigned mm, enum khp_op_type t)
+{
+	uint64_t addr, pages;
+
+	if (dec_pick_range(d, &d->mm[mm], false, &addr, &pages))
+		dec_emit_zap(d, mm, t, addr, pages);
 }
 
 bool sh_mremap(struct sh_mm *next, const struct khp_op *op, int vi)
