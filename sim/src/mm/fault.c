@@ -364,6 +364,54 @@ int handle_mm_fault(struct khp_world *w, struct mm *mm, uint64_t addr, bool writ
 	return ret;
 }
 
+/*
+ * The pages of [a, stop) of one huge PMD the MMU completes, in one step:
+ * huge_pmd_access() of each page, which all pass or all fail.  Returns
+ * where the access stopped (a: a write to a read-only PMD faults).
+ */
+static uint64_t mmu_access_pmd(struct khp_world *w, struct pmd *pmd, uint64_t a, uint64_t stop,
+			       bool write)
+{
+	unsigned sub = (unsigned)(a & (pmd_nr(w) - 1));
+
+	if (write && !(pmd->flags & PTE_WRITE))
+		return a;
+	pmd->flags |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	if (write)
+		memset(folio_data(folio_of(w, pmd->folio)) + sub, 1, stop - a);
+	return stop;
+}
+
+/*
+ * The pages of [a, stop) of one page table the MMU completes (mmu_access()
+ * of each), until the first that faults; a run of PTEs of one folio finds
+ * its content bytes once.  Returns where the access stopped.
+ */
+static uint64_t mmu_access_ptes(struct khp_world *w, struct pte *ptes, uint64_t a, uint64_t stop,
+				bool write)
+{
+	const uint8_t set = PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	const uint64_t mask = pmd_nr(w) - 1;
+	uint8_t *data = NULL;
+	uint32_t id = 0;
+
+	for (; a < stop; a++) {
+		struct pte *pte = &ptes[a & mask];
+
+		if (pte->kind != PTE_PRESENT || (write && !(pte->flags & PTE_WRITE)))
+			break;
+		pte->flags |= set;
+		if (!write)
+			continue;
+		if (!data || pte->val != id) {
+			id = pte->val;
+			data = folio_data(folio_of(w, id));
+		}
+		data[pte->subpage] = 1;
+	}
+	return a;
+}
+
 /* A touch op: one fault per page of [addr, addr + pages) (write needs VM_WRITE). */
 int op_touch(struct khp_world *w, const struct khp_op *op)
 {
@@ -390,12 +438,12 @@ int op_touch(struct khp_world *w, const struct khp_op *op)
 		/* the pages the MMU completes, a page table at a time; a fault may move the tables */
 		if (stop > end)
 			stop = end;
-		while (pmd && pmd->kind == PMD_HUGE && a < stop &&
-		       huge_pmd_access(w, pmd, (unsigned)(a & (pmd_nr(w) - 1)), write))
-			a++;
-		while (pmd && pmd->kind == PMD_TABLE && a < stop &&
-		       mmu_access(w, &pmd->ptes[a & (pmd_nr(w) - 1)], write))
-			a++;
+		if (pmd && pmd->kind == PMD_HUGE)
+			a = mmu_access_pmd(w, pmd, a, stop, write);
+		else if (pmd && pmd->kind == PMD_TABLE)
+			a = mmu_access_ptes(w, pmd->ptes, a, stop, write);
+		else if (pmd && pmd->kind == PMD_HUGE_ZERO && !write)
+			a = stop;    /* handle_pmd_fault(): a read of the huge zero page is done */
 		if (a == stop)
 			continue;
 		ret = handle_mm_fault(w, mm, a++, write);
