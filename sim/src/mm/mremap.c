@@ -10,8 +10,57 @@
 #include <string.h>
 #include "mm.h"
 
+/* The first entry of ptes[0, n) that is not none, or n. */
+static unsigned first_mapped(const struct pte *ptes, unsigned n)
+{
+	unsigned i = 0;
 
-/* move_page_tables() for [from, from + len) -> to */
+	while (i < n && ptes[i].kind == PTE_NONE)
+		i++;
+	return i;
+}
+
+/*
+ * move_ptes() for n entries from src to dst, both inside one page table:
+ * the destination table is made (its huge PMD split) only when a source
+ * entry is mapped, and only the mapped entries move.
+ */
+static int move_pte_run(struct khp_world *w, struct mm *mm, uint64_t src, uint64_t dst,
+			unsigned n)
+{
+	uint64_t mask = pmd_nr(w) - 1;
+	struct pmd *spmd = pmd_lookup(mm, pmd_index(w, src)), *dpmd;
+	unsigned i = spmd ? first_mapped(&spmd->ptes[src & mask], n) : n;
+	struct pte *s, *d;
+	int ret;
+
+	if (i == n)
+		return 0;
+	dpmd = pmd_lookup(mm, pmd_index(w, dst));
+	if (dpmd && dpmd->kind != PMD_TABLE) {
+		ret = split_huge_pmd(w, mm, dpmd->index);
+		if (ret)
+			return ret;
+	}
+	ret = pte_alloc(w, mm, dst + i, &d);
+	if (ret)
+		return ret;
+	d -= i;
+	s = pte_lookup(w, mm, src);     /* the pmd array may have moved */
+	for (; i < n; i++) {
+		if (s[i].kind == PTE_NONE)
+			continue;
+		d[i] = s[i];
+		memset(&s[i], 0, sizeof(s[i]));
+	}
+	return 0;
+}
+
+/*
+ * move_page_tables() for [from, from + len) -> to, a page table at a time:
+ * a huge PMD moves whole when both ends are PMD-aligned and all of it moves
+ * (move_huge_pmd()), else it is split and its entries move (move_ptes()).
+ */
 static int move_ptes(struct khp_world *w, struct mm *mm, uint64_t from, uint64_t to,
 		     uint64_t len)
 {
@@ -21,12 +70,16 @@ static int move_ptes(struct khp_world *w, struct mm *mm, uint64_t from, uint64_t
 
 	while (done < len) {
 		uint64_t src = from + done, dst = to + done;
+		uint64_t n = len - done;
 		struct pmd *spmd = pmd_lookup(mm, pmd_index(w, src));
-		struct pte *s, *d;
 		int ret;
 
+		if (n > nr - (src & mask))
+			n = nr - (src & mask);
+		if (n > nr - (dst & mask))
+			n = nr - (dst & mask);
 		if (spmd && spmd->kind != PMD_TABLE) {
-			if (!(src & mask) && !(dst & mask) && len - done >= nr &&
+			if (!(src & mask) && !(dst & mask) && n == nr &&
 			    !pmd_lookup(mm, pmd_index(w, dst))) {
 				struct pmd copy = *spmd, *dpmd;
 
@@ -44,27 +97,10 @@ static int move_ptes(struct khp_world *w, struct mm *mm, uint64_t from, uint64_t
 			if (ret)
 				return ret;
 		}
-		s = pte_lookup(w, mm, src);
-		if (!s || s->kind == PTE_NONE) {
-			done++;
-			continue;
-		}
-		{
-			struct pmd *dpmd = pmd_lookup(mm, pmd_index(w, dst));
-
-			if (dpmd && dpmd->kind != PMD_TABLE) {
-				ret = split_huge_pmd(w, mm, dpmd->index);
-				if (ret)
-					return ret;
-			}
-		}
-		ret = pte_alloc(w, mm, dst, &d);
+		ret = move_pte_run(w, mm, src, dst, (unsigned)n);
 		if (ret)
 			return ret;
-		s = pte_lookup(w, mm, src);     /* the pmd array may have moved */
-		*d = *s;
-		memset(s, 0, sizeof(*s));
-		done++;
+		done += n;
 	}
 	return 0;
 }
