@@ -50,6 +50,19 @@ static int copy_pinned_pte(struct khp_world *w, struct mm *child, const struct v
 }
 
 /*
+ * The PTE copy of copy_present_pte(): both write-protected and not
+ * exclusive, the child's old and without the uffd-wp bit.  As words: a
+ * byte store then a load of the whole PTE would stall the store forwarding.
+ */
+static inline void copy_pte_wrprotect(struct pte *src, struct pte *dst)
+{
+	uint64_t x = pte_word(src) & ~PTE_WORD_FLAGS(PTE_WRITE | PTE_EXCL);
+
+	pte_set_word(src, x);
+	pte_set_word(dst, x & ~PTE_WORD_FLAGS(PTE_YOUNG | PTE_UFFD));
+}
+
+/*
  * copy_present_ptes() [6.12, 7.3]: a run of PTEs mapping consecutive pages
  * of one folio (folio_pte_batch()) takes its references and rmap in one
  * step; each PTE is write-protected and copied as one PTE would be.  6.1
@@ -63,11 +76,8 @@ static unsigned copy_present_run(struct khp_world *w, struct mm *child, struct p
 
 	folio_get(w, src->val, (int)n);
 	rmap_add_ptes(w, src->val, src->subpage, n, child);
-	for (unsigned j = 0; j < n; j++) {
-		src[j].flags &= ~(PTE_WRITE | PTE_EXCL);
-		dst[j] = src[j];
-		dst[j].flags &= ~(PTE_YOUNG | PTE_UFFD);
-	}
+	for (unsigned j = 0; j < n; j++)
+		copy_pte_wrprotect(&src[j], &dst[j]);
 	return n;
 }
 
@@ -108,9 +118,7 @@ static int copy_pte_table(struct khp_world *w, struct mm *parent, struct mm *chi
 			}
 			folio_get(w, s->val, 1);
 			rmap_add_ptes(w, s->val, s->subpage, 1, child);
-			s->flags &= ~(PTE_WRITE | PTE_EXCL);
-			*d = *s;
-			d->flags &= ~(PTE_YOUNG | PTE_UFFD);
+			copy_pte_wrprotect(s, d);
 			break;
 		}
 	}

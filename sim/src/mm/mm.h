@@ -60,6 +60,12 @@ static inline uint64_t pte_word(const struct pte *pte)
 }
 
 #define PTE_WORD_SUBPAGE  (1ull << 32)    /* the word of the next subpage of the same folio */
+#define PTE_WORD_FLAGS(f) ((uint64_t)(f) << 56)    /* PTE_* bits f in the word */
+
+static inline void pte_set_word(struct pte *pte, uint64_t x)
+{
+	__builtin_memcpy(pte, &x, sizeof(x));
+}
 
 _Static_assert(sizeof(struct pte) == 8 && __builtin_offsetof(struct pte, val) == 0 &&
 	       __builtin_offsetof(struct pte, subpage) == 4 &&
