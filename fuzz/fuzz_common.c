@@ -20,6 +20,9 @@
 #include "khpsim/parse.h"
 
 #define FEEDBACK_VALUES 512u       /* values are pages: 0..pmd_pages */
+#ifndef FEEDBACK_GRAIN
+#define FEEDBACK_GRAIN 1u          /* pages per counter (a build option, for measurements) */
+#endif
 #define FEEDBACK_PROFILES 4u
 
 /*
@@ -65,7 +68,7 @@ void fuzz_feedback(unsigned m, size_t p, long value)
 		return;
 	v = value >= (long)FEEDBACK_VALUES ? FEEDBACK_VALUES - 1 : (unsigned)value;
 	site = m * FEEDBACK_PROFILES + (unsigned)p;
-	extra_counters[site * FEEDBACK_VALUES + v] = 1;
+	extra_counters[site * FEEDBACK_VALUES + v / FEEDBACK_GRAIN] = 1;
 	fuzz_afl_value(site * FEEDBACK_VALUES + v, 0);
 	b = (v + 7) / 8;
 	switch (site) {

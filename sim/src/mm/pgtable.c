@@ -160,6 +160,13 @@ void pmd_free_entry(struct khp_world *w, struct mm *mm, uint64_t index)
 	mm->nr_pmds--;
 }
 
+/* ptes[i] = the word first + i * step, for i < nr */
+static void pte_fill_words(struct pte *ptes, unsigned nr, uint64_t first, uint64_t step)
+{
+	for (unsigned i = 0; i < nr; i++)
+		pte_set_word(&ptes[i], first + i * step);
+}
+
 /*
  * __split_huge_pmd_locked() for anonymous memory: the PMD mapping becomes
  * pmd_pages PTEs with the PMD's write/young/dirty/exclusive bits; the huge
@@ -176,18 +183,18 @@ int split_huge_pmd(struct khp_world *w, struct mm *mm, uint64_t index)
 	ptes = pte_table_alloc(w, false);   /* every entry is written below */
 	if (!ptes)
 		return khp_err(w, -ENOMEM, "out of memory for page tables");
-	for (unsigned i = 0; i < nr; i++) {
-		if (pmd->kind == PMD_HUGE_ZERO) {
-			ptes[i] = (struct pte){ .kind = PTE_ZERO, .flags = pmd->flags & PTE_YOUNG };
-			continue;
-		}
-		ptes[i].kind = PTE_PRESENT;
-		ptes[i].val = pmd->folio;
-		ptes[i].subpage = (uint16_t)i;
-		ptes[i].flags = pmd->flags;
+	if (pmd->kind == PMD_HUGE_ZERO) {
+		struct pte zero = { .kind = PTE_ZERO, .flags = pmd->flags & PTE_YOUNG };
+
+		pte_fill_words(ptes, nr, pte_word(&zero), 0);
+	} else {
 		/* [6.1] "we don't do pte_mkdirty when dirty==true": PG_dirty instead */
-		if (w->rules->split_pmd_dirty)
-			ptes[i].flags &= ~PTE_DIRTY;
+		struct pte first = {
+			.kind = PTE_PRESENT, .val = pmd->folio,
+			.flags = pmd->flags & (w->rules->split_pmd_dirty ? ~PTE_DIRTY : 0xff),
+		};
+
+		pte_fill_words(ptes, nr, pte_word(&first), PTE_WORD_SUBPAGE);
 	}
 	if (pmd->kind == PMD_HUGE) {
 		if (w->rules->split_pmd_dirty && (pmd->flags & PTE_DIRTY))
