@@ -104,6 +104,12 @@ EOF
 	expect not-a-range 2 '"0:10" is not FROM:TO:STEP' "$K" sweep --knob max_ptes_shared=0:10 "$S"
 	expect not-decimal 2 '"0x10" in "0:0x10:1" is not a decimal number' \
 		"$K" sweep --knob max_ptes_shared=0:0x10:1 "$S"
+	expect range-junk 2 '"1 x" in "0:10:1 x" is not a decimal number' \
+		"$K" sweep --knob max_ptes_shared="0:10:1 x" "$S"
+	expect range-four 2 '"0:10:1:2" is not FROM:TO:STEP' "$K" sweep --knob max_ptes_shared=0:10:1:2 "$S"
+	expect range-empty-part 2 '"0::1" is not FROM:TO:STEP' "$K" sweep --knob max_ptes_shared=0::1 "$S"
+	expect range-long 2 'is not FROM:TO:STEP' \
+		"$K" sweep --knob max_ptes_shared=0:10:000000000000000000000001 "$S"
 	expect out-of-range 2 "--knob max_ptes_shared: 600 is out of range" \
 		"$K" sweep --knob max_ptes_shared=0:600:100 "$S"
 	expect out-of-range-pmd 2 "at max_ptes_shared=256: --knob max_ptes_shared: 256 out of range \(0..255 for pmd_pages 256\)" \

@@ -140,6 +140,21 @@ static int push_value(struct khp_sweep_axis *ax, uint32_t v, const char *text, c
 	return 0;
 }
 
+/* r as exactly three non-empty ':'-separated parts of at most 23 characters; 0 or -1. */
+static int split_range(const char *r, char part[3][24])
+{
+	for (unsigned i = 0; i < 3; i++) {
+		size_t len = strcspn(r, ":");
+
+		if (!len || len >= 24 || (i < 2) != (r[len] == ':'))
+			return -1;
+		memcpy(part[i], r, len);
+		part[i][len] = 0;
+		r += len + (i < 2);
+	}
+	return 0;
+}
+
 /* "FROM:TO:STEP": FROM, FROM+STEP, ... <= TO. */
 static int parse_range(struct khp_sweep_axis *ax, const char *r, char *msg, size_t msglen)
 {
@@ -148,8 +163,7 @@ static int parse_range(struct khp_sweep_axis *ax, const char *r, char *msg, size
 	uint64_t n[3];
 	int rc;
 
-	if (sscanf(r, "%23[^:]:%23[^:]:%23s", part[0], part[1], part[2]) != 3 ||
-	    strchr(part[2], ':'))
+	if (split_range(r, part))
 		return run_say(msg, msglen, -EINVAL, "--knob %s: \"%s\" is not FROM:TO:STEP", name, r);
 	for (unsigned i = 0; i < 3; i++)
 		if (khp_parse_u64(part[i], 0, UINT32_MAX, &n[i], NULL, 0))
