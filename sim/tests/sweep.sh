@@ -147,6 +147,12 @@ EOF
 	expect plot-missing 2 "--plot: cannot run $T/no-plot.*the data are in $T/np" \
 		env KHP_PLOT="$T/no-plot" "$K" sweep --plot --knob max_ptes_shared=0 --out "$T/np" "$S"
 	[ -s "$T/np/sweep.csv" ] || fail "plot-missing: no sweep.csv"
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho "plotted $1 $2" > "$2/plotted"\n' > "$T/bin/khp-test-plot"
+	chmod +x "$T/bin/khp-test-plot"
+	expect plot-on-path 0 "" env PATH="$T/bin:$PATH" KHP_PLOT=khp-test-plot \
+		"$K" sweep --quiet --plot --knob max_ptes_shared=0 --out "$T/pp" "$S"
+	grep -qx "plotted sweep $T/pp" "$T/pp/plotted" || fail "plot-on-path: KHP_PLOT not run from PATH"
 
 	# ---- a sweep of explore searches: each point is `khpsim explore` -----------
 	expect explore 1 "worst finding" "$K" explore --quiet --runs 2000 --max-ptes-shared 0 --out "$T/e"

@@ -251,7 +251,7 @@ static int write_file(const struct sweep_opts *o, const char *name, const struct
 	return 0;
 }
 
-/* scripts/plot sweep DIR (or $KHP_PLOT); 0 or KHP_EXIT_USAGE after a message. */
+/* scripts/plot sweep DIR (or $KHP_PLOT, a path or a name on PATH); 0 or KHP_EXIT_USAGE after a message. */
 static int plot(const struct sweep_opts *o)
 {
 	const char *script = getenv("KHP_PLOT");
@@ -266,7 +266,7 @@ static int plot(const struct sweep_opts *o)
 	argv[2] = (char *)o->out;
 	argv[3] = NULL;
 	fflush(stdout);
-	rc = posix_spawn(&pid, script, NULL, NULL, argv, environ);
+	rc = posix_spawnp(&pid, script, NULL, NULL, argv, environ);   /* a bare name: PATH */
 	if (rc)
 		return cli_fail("sweep", "--plot: cannot run %s: %s (the data are in %s)", script,
 				strerror(rc), o->out);
