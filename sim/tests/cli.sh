@@ -54,6 +54,12 @@ expect replay-dashdash 0 "expectations: 3 checked" "$K" replay --quiet -- "$S"
 expect minimize-max-runs-negative 2 "--max-runs: \"-1\" is not a decimal number" \
 	"$K" minimize --max-runs -1 "$S"
 expect minimize-max-runs-zero 2 "--max-runs: 0 is out of range" "$K" minimize --max-runs 0 "$S"
+expect minimize-profile 0 "linux-6.12 fn_waste_pages 256" "$K" minimize --quiet --profile linux-6.12 \
+	-o "$T/min612.json" "$S"
+grep -q '"profiles": \["linux-6.12"\]' "$T/min612.json" ||
+	{ echo "FAIL minimize-profile: the result does not name linux-6.12 alone"; fails=$((fails + 1)); }
+expect minimize-profile-none 2 "no false_negative" "$K" minimize --quiet --profile linux-6.1,linux-7.3 "$S"
+expect minimize-profile-bad 2 "--profile: unknown profile 'bogus'" "$K" minimize --profile bogus "$S"
 expect explore-seconds-overflow 2 "--seconds: 99999999999999999999 is out of range" \
 	"$K" explore --seconds 99999999999999999999 --runs 1
 expect explore-runs-overflow 2 "--runs: 99999999999999999999 is out of range" \

@@ -14,12 +14,15 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: khpsim minimize [-o OUT] [--max-runs N] [--quiet] [--] FILE\n"
+	fputs("usage: khpsim minimize [-o OUT] [--max-runs N] [--profile P[,P...]] [--quiet]\n"
+	      "                       [--] FILE\n"
 	      "Delta-debug the program of scenario FILE (drop ops in chunks, shrink page\n"
 	      "counts, lower addresses, clear flags) while the profile with the largest\n"
 	      "fn_waste_pages keeps a false_negative at least that large and every profile\n"
 	      "runs the program cleanly.  Writes the result to OUT (default: stdout).\n"
 	      "--max-runs: property evaluations at most (decimal, 1..10^9; default 20000).\n"
+	      "--profile: minimise under these profiles instead of FILE's (linux-6.1,\n"
+	      "linux-6.12, linux-7.3, each optionally +exact; none twice); OUT names them.\n"
 	      "Exit: 0 written, 2 bad input, no finding in FILE, usage or a write error.\n", f);
 }
 
@@ -28,13 +31,21 @@ enum { OPT_MAX_RUNS = 1000 };
 static const struct option longopts[] = {
 	{ "out", required_argument, NULL, 'o' },
 	{ "max-runs", required_argument, NULL, OPT_MAX_RUNS },
+	{ "profile", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* --profile's list, when given, replaces the scenario's */
+struct min_profiles {
+	struct khp_profile p[KHP_SCENARIO_MAX_PROFILES];
+	size_t nr;
+};
+
 /* 0, 1 (--help done) or CLI_BAD; *in the one operand. */
-static int parse_args(struct cli *c, struct khp_min_opts *mo, const char **out, const char **in)
+static int parse_args(struct cli *c, struct khp_min_opts *mo, struct min_profiles *profs,
+		      const char **out, const char **in)
 {
 	uint64_t n;
 	char **ops;
@@ -49,6 +60,10 @@ static int parse_args(struct cli *c, struct khp_min_opts *mo, const char **out, 
 			if (cli_number(c, opt, 1, 1000000000, &n))
 				return CLI_BAD;
 			mo->max_runs = (unsigned long)n;
+			break;
+		case 'p':
+			if (cli_profiles(c, opt, profs->p, KHP_SCENARIO_MAX_PROFILES, &profs->nr))
+				return CLI_BAD;
 			break;
 		case 'q':
 			mo->log = NULL;
@@ -104,14 +119,15 @@ int cmd_minimize(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL;
 	struct khp_min_opts mo = { .max_runs = 0, .log = stderr };
+	struct min_profiles profs = { .nr = 0 };
 	struct khp_min_stats st;
 	struct khp_scenario sc;
 	struct cli c;
 	char err[1024];
 	int ret;
 
-	cli_init(&c, "minimize", argc, argv, "o:qh", longopts);
-	ret = parse_args(&c, &mo, &out, &in);
+	cli_init(&c, "minimize", argc, argv, "o:p:qh", longopts);
+	ret = parse_args(&c, &mo, &profs, &out, &in);
 	if (ret)
 		return ret == 1 ? KHP_EXIT_OK : KHP_EXIT_USAGE;
 	khp_scenario_init(&sc);
@@ -120,6 +136,10 @@ int cmd_minimize(int argc, char **argv)
 		fprintf(stderr, "khpsim minimize: %s\n", err);
 		khp_scenario_free(&sc);
 		return KHP_EXIT_USAGE;
+	}
+	if (profs.nr) {
+		memcpy(sc.profiles, profs.p, profs.nr * sizeof(profs.p[0]));
+		sc.nr_profiles = profs.nr;
 	}
 	ret = khp_minimize(&sc, &mo, &st);
 	if (ret) {
