@@ -165,6 +165,17 @@ EOF
 	[ "$got" = "$fnrun" ] || fail "search: linux-6.12 at 0 gave $got, explore $fnrun (fn,run)"
 	grep -q '"search": "explore",' "$T/s/sweep.json" && grep -q '"budget": 2000,' "$T/s/sweep.json" ||
 		fail "search: json"
+	# the decoder limits from the environment, as explore reads them: the
+	# finding above needs 9 ops, so at 8 neither explore nor the sweep has it
+	expect explore-ops 0 "" env KHP_MAX_OPS=8 "$K" explore --quiet --runs 2000 \
+		--max-ptes-shared 0 --out "$T/e8"
+	grep -q '^  linux-6.12 *best fn_waste_pages *0$' "$T/out" || fail "explore-ops: a finding in 8 ops"
+	expect search-ops 0 "" env KHP_MAX_OPS=8 "$K" sweep --quiet --search explore --runs 2000 \
+		--knob max_ptes_shared=0 --out "$T/s8"
+	got=$(grep '^linux-6.12,0,' "$T/s8/sweep.csv" | cut -d, -f7)
+	[ "$got" = 0 ] || fail "search-ops: linux-6.12 gave fn $got under KHP_MAX_OPS=8, explore 0"
+	expect search-env-bad 2 "KHP_MAX_OPS" env KHP_MAX_OPS=x "$K" sweep --quiet --search explore \
+		--runs 10 --knob max_ptes_shared=0 --out "$T/sbad"
 
 	# ---- a sweep of exhaustive searches: each point is `khpsim exhaust` -------
 	for v in 0 4; do

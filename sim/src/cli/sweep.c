@@ -337,6 +337,22 @@ static int sweep(struct sweep_opts *o, const char *file, const struct khp_progra
 	return o->plot ? plot(o) : KHP_EXIT_OK;
 }
 
+/*
+ * --search explore decodes as `khpsim explore` does: the decoder limits
+ * (KHP_MAX_OPS, KHP_MAX_MMS, KHP_MAX_PMDS, KHP_MACROS) come from the
+ * environment; the config is each point's (FILE, --set, the grid), so the
+ * knob variables and KHP_EXPLORE_CONFIG have no effect.  0 or CLI_BAD.
+ */
+static int explore_env(struct sweep_opts *o)
+{
+	char msg[256];
+
+	if (!o->search || strcmp(o->search, "explore") ||
+	    !khp_decode_opts_from_env(&o->explore.dopts, msg, sizeof(msg)))
+		return 0;
+	return cli_fail("sweep", "%s", msg), CLI_BAD;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct sweep_opts *o = calloc(1, sizeof(*o));
@@ -351,6 +367,8 @@ int cmd_sweep(int argc, char **argv)
 	khp_sweep_exhaust_init(&o->exhaust);
 	o->out = ".";
 	status = parse_args(argc, argv, o, &file);
+	if (!status)
+		status = explore_env(o);
 	if (status) {
 		free(o);
 		return status == 1 ? KHP_EXIT_OK : KHP_EXIT_USAGE;
