@@ -383,14 +383,13 @@ static uint64_t mmu_access_pmd(struct khp_world *w, struct pmd *pmd, uint64_t a,
 }
 
 /*
- * The pages of [a, stop) of one page table the MMU completes (mmu_access()
- * of each), until the first that faults; a run of PTEs of one folio finds
- * its content bytes once.  Returns where the access stopped.
+ * A write to [a, stop) of one page table, up to the first page that faults:
+ * the MMU completes the writes to writable present PTEs (mmu_access());
+ * a run of PTEs of one folio finds its content bytes once.  Returns where
+ * it stopped.
  */
-static uint64_t mmu_access_ptes(struct khp_world *w, struct pte *ptes, uint64_t a, uint64_t stop,
-				bool write)
+static uint64_t write_ptes(struct khp_world *w, struct pte *ptes, uint64_t a, uint64_t stop)
 {
-	const uint8_t set = PTE_YOUNG | (write ? PTE_DIRTY : 0);
 	const uint64_t mask = pmd_nr(w) - 1;
 	uint8_t *data = NULL;
 	uint32_t id = 0;
@@ -398,16 +397,39 @@ static uint64_t mmu_access_ptes(struct khp_world *w, struct pte *ptes, uint64_t 
 	for (; a < stop; a++) {
 		struct pte *pte = &ptes[a & mask];
 
-		if (pte->kind != PTE_PRESENT || (write && !(pte->flags & PTE_WRITE)))
+		if (pte->kind != PTE_PRESENT || !(pte->flags & PTE_WRITE))
 			break;
-		pte->flags |= set;
-		if (!write)
-			continue;
+		pte->flags |= PTE_YOUNG | PTE_DIRTY;
 		if (!data || pte->val != id) {
 			id = pte->val;
 			data = folio_data(folio_of(w, id));
 		}
 		data[pte->subpage] = 1;
+	}
+	return a;
+}
+
+/*
+ * A read of [a, stop) of one page table, up to the first swap entry: the
+ * MMU sets the accessed bit of present and zero-page PTEs, and a none PTE
+ * takes handle_pte_fault()'s read fault: the shared zero page, young (no
+ * allocation, no anon_vma).  Returns where it stopped.
+ */
+static uint64_t read_ptes(struct khp_world *w, struct pte *ptes, uint64_t a, uint64_t stop)
+{
+	const uint64_t mask = pmd_nr(w) - 1;
+
+	for (; a < stop; a++) {
+		struct pte *pte = &ptes[a & mask];
+
+		if (pte->kind == PTE_SWAP)
+			break;
+		if (pte->kind == PTE_NONE) {
+			pte->kind = PTE_ZERO;
+			pte->flags = PTE_YOUNG;
+		} else {
+			pte->flags |= PTE_YOUNG;
+		}
 	}
 	return a;
 }
@@ -441,7 +463,7 @@ int op_touch(struct khp_world *w, const struct khp_op *op)
 		if (pmd && pmd->kind == PMD_HUGE)
 			a = mmu_access_pmd(w, pmd, a, stop, write);
 		else if (pmd && pmd->kind == PMD_TABLE)
-			a = mmu_access_ptes(w, pmd->ptes, a, stop, write);
+			a = write ? write_ptes(w, pmd->ptes, a, stop) : read_ptes(w, pmd->ptes, a, stop);
 		else if (pmd && pmd->kind == PMD_HUGE_ZERO && !write)
 			a = stop;    /* handle_pmd_fault(): a read of the huge zero page is done */
 		if (a == stop)
