@@ -18,7 +18,8 @@
 #     friends: exit 2 with one line naming the option, before setup or build;
 #   - the checked settings do not depend on the order of the options;
 #   - triage: options after the directories, values, ranges, OUT_DIR errors;
-#     test and setup: unknown options.
+#     test and setup: unknown options; refactor-check: its options' values
+#     (the sandbox is no git repository: --base is refused there too).
 set -uo pipefail
 
 src=${1:?usage: args.sh SRC}
@@ -29,7 +30,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 sb=$tmp/src                       # the sandbox source tree
 mkdir -p "$sb/scripts/lib" "$sb/corpus/maximiser" "$sb/scenarios" "$sb/build" "$tmp/bin"
-cp "$src/scripts/campaign" "$src/scripts/triage" "$src/scripts/test" "$sb/scripts/"
+cp "$src/scripts/campaign" "$src/scripts/triage" "$src/scripts/test" "$src/scripts/refactor-check" \
+	"$sb/scripts/"
 cp "$src/scripts/lib/"*.sh "$sb/scripts/lib/" 2>/dev/null || true
 echo seed >"$sb/corpus/maximiser/keep"
 echo '{}' >"$sb/scenarios/keep.json"
@@ -130,6 +132,17 @@ expect_error "triage out /proc/x" '^triage: OUT_DIR /proc/x' $t "$tmp/f" /proc/x
 expect_error "triage unknown option" "^triage: unknown option '--bogus'" $t --bogus "$tmp/f" "$tmp/t1"
 (cd "$sb" && scripts/triage "$tmp/f" "$tmp/t2" --top 2 --khpsim "$tmp/bin/khpsim") >/dev/null 2>"$tmp/err" ||
 	fail "triage with options after the directories: $(cat "$tmp/err")"
+
+# ---- refactor-check ----------------------------------------------------------
+r=scripts/refactor-check
+expect_error "refactor-check unknown" "^refactor-check: unknown argument '--bogus'" $r --bogus
+expect_error "refactor-check base without value" '^refactor-check: --base needs a value' $r --base
+expect_error "refactor-check inputs without value" '^refactor-check: --inputs needs a value' $r --inputs
+expect_error "refactor-check inputs missing" '^refactor-check: --inputs /nonexistent: not a directory' \
+	$r --inputs /nonexistent
+expect_error "refactor-check bad base" '^refactor-check: --base no-such-rev: not a commit' \
+	$r --base no-such-rev
+[ ! -e "$sb/build/refactor-check" ] || fail "refactor-check: made build/refactor-check before checking"
 
 # ---- test and setup --------------------------------------------------------
 expect_error "test unknown option" "^test: unknown argument '--bogus'" scripts/test --bogus
