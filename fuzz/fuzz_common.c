@@ -57,6 +57,31 @@ static inline __attribute__((always_inline)) void ladder(unsigned b)
 
 #define SITE(n) case n: ladder(b); break
 
+/*
+ * afl-cc defines __AFL_COVERAGE(), which turns selective coverage on and
+ * declares the runtime's switches; spelled out here with prototypes (the
+ * macro's declarations have none: -Wstrict-prototypes).
+ */
+#ifdef __AFL_COVERAGE
+int __afl_selective_coverage = 1;
+void __afl_coverage_on(void);
+void __afl_coverage_off(void);
+#endif
+
+void fuzz_coverage_off(void)
+{
+#ifdef __AFL_COVERAGE
+	__afl_coverage_off();
+#endif
+}
+
+void fuzz_coverage_on(void)
+{
+#ifdef __AFL_COVERAGE
+	__afl_coverage_on();
+#endif
+}
+
 /* fuzz_afl_value.c: no-op unless the AFL++ runtime is linked. */
 void fuzz_afl_value(unsigned site, unsigned v);
 
@@ -193,9 +218,11 @@ void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size)
 	/* Exec counts for the campaign's progress line (AFL++ updates its
 	 * fuzzer_stats only about once a minute).  Appending keeps the counts
 	 * of restarted processes. */
+	fuzz_coverage_off();
 	if (c->progress_fd >= 0 && c->execs % FUZZ_PROGRESS_EXECS == 0 &&
 	    write(c->progress_fd, "4096\n", 5) != 5)
 		c->progress_fd = -1;
+	fuzz_coverage_on();
 	for (size_t i = 0; i < c->nr_profs; i++) {
 		struct khp_run *r = &c->runs[i];
 

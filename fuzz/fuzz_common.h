@@ -42,6 +42,15 @@ void fuzz_execute(struct fuzz_ctx *c, const uint8_t *data, size_t size);
  * under LeakSanitizer whenever it saw more mallocs than frees.
  */
 void fuzz_done(struct fuzz_ctx *c);
+/*
+ * What an exec does only because of earlier execs (a new maximum written as
+ * a finding, a lifted replay, a progress count) runs between these: under
+ * AFL++ its edges are not recorded (selective coverage,
+ * __AFL_COVERAGE_OFF()), so an input gives the same map every time it runs
+ * (afl-fuzz's "stability").  No-ops in the other builds.
+ */
+void fuzz_coverage_off(void);
+void fuzz_coverage_on(void);
 /* Write c->prog as a finding scenario; path gets the file name. 0 or -errno. */
 int fuzz_write_finding(struct fuzz_ctx *c, const char *prefix, const char *desc,
 		       char *path, size_t pathlen);
