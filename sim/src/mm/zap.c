@@ -64,10 +64,8 @@ static void zap_table(struct khp_world *w, struct mm *mm, struct pte *ptes, unsi
 			n = folio_pte_batch(pte, to - i, 0);
 			zap_present(w, mm, pte->val, pte->subpage, n);
 			memset(pte, 0, n * sizeof(*pte));
-		} else if (pte->kind == PTE_PRESENT || pte->kind == PTE_SWAP) {
-			zap_pte(w, mm, pte);
 		} else {
-			pte_set_word(pte, 0);   /* none or the zero page: nothing to put */
+			zap_pte(w, mm, pte);
 		}
 		i += n;
 	}
